@@ -1,0 +1,45 @@
+# netkube: make up | make test | make build | make bench | make clean
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps configure build test unit e2e up down bench fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every test: unit tests, then the e2e tests (each inside a private network namespace).
+test: build
+	cd $(BUILD) && ../scripts/in-netns ctest --output-on-failure -j $(JOBS) --timeout 900
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+
+e2e: build
+	cd $(BUILD) && ctest --output-on-failure -L e2e
+
+up: build
+	@bash scripts/up.sh
+
+down:
+	@bash scripts/down.sh
+
+bench: build
+	@bash bench/run.sh
+
+fuzz: deps
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DNETKUBE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz

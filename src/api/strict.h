@@ -1,0 +1,22 @@
+// Strict field checking: finds the fields of an object the schema does not
+// know, as kube-apiserver's strict decoding does for fieldValidation=Strict
+// (an error) and Warn (warnings).
+//
+// Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "api/schema.h"
+
+namespace netkube::api {
+
+// The paths of unknown fields, in the form kube-apiserver prints them:
+// `unknown field "spec.foo"`, `unknown field "spec.containers[0].bar"`.
+// Also reports duplicate fields when the decoder could see them (not here).
+std::vector<std::string> UnknownFields(const TypeDef& type, const nlohmann::json& obj);
+
+}  // namespace netkube::api
