@@ -52,6 +52,12 @@ struct Field {
   std::vector<std::string> list_map_keys;
   std::vector<std::string> enum_values;  // allowed values when the type is a known enum
   std::string description;        // short text for OpenAPI and `kubectl explain`; may be empty
+  // An embedded Go struct that JSON flattens into this type but protobuf
+  // carries as a nested message at `proto_tag` (Volume's VolumeSource, Probe's
+  // ProbeHandler, ...). Such a field has an empty `name` and `type == kObject`;
+  // the embedded type's fields are also listed here, with proto_tag 0. JSON
+  // consumers skip it (FindField never returns it); FindTag does return it.
+  bool embedded = false;
 };
 
 struct TypeDef {
@@ -59,7 +65,7 @@ struct TypeDef {
   std::string description;    // may be empty
   std::vector<Field> fields;  // declaration order
 
-  // The field with this JSON name, or nullptr.
+  // The field with this JSON name, or nullptr. Never an embedded field.
   const Field* FindField(std::string_view json_name) const;
   // The field with this protobuf number, or nullptr.
   const Field* FindTag(int tag) const;

@@ -1,0 +1,64 @@
+#include "api/strict.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace netkube::api {
+namespace {
+
+using Paths = std::vector<std::string>;
+
+Paths Unknown(std::string_view type, const char* json) {
+  const TypeDef* t = Schema::Get().Find(type);
+  EXPECT_NE(t, nullptr) << type;
+  if (t == nullptr) return {"<no type>"};
+  return UnknownFields(*t, nlohmann::json::parse(json));
+}
+
+TEST(StrictTest, KnownPodHasNoUnknownFields) {
+  EXPECT_EQ(Unknown("io.k8s.api.core.v1.Pod", R"({
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "web", "labels": {"app": "web", "any/key": "x"},
+                 "annotations": {"a": "b"}},
+    "spec": {"containers": [{"name": "c", "image": "nginx",
+                             "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                             "resources": {"limits": {"cpu": "100m"}},
+                             "livenessProbe": {"httpGet": {"path": "/", "port": "http"}}}],
+             "volumes": [{"name": "v", "emptyDir": {}}],
+             "nodeSelector": {"kubernetes.io/os": "linux"}},
+    "status": {"phase": "Running"}})"),
+            Paths{});
+}
+
+TEST(StrictTest, ReportsPathsLikeKubeApiserver) {
+  EXPECT_EQ(Unknown("io.k8s.api.core.v1.Pod", R"({
+    "apiVersion": "v1", "kind": "Pod", "foo": 1,
+    "metadata": {"name": "web", "nmae": "x"},
+    "spec": {"foo": true, "containers": [{"name": "a"}, {"name": "b", "bar": 1,
+             "ports": [{"containerPort": 80, "hostport": 1}]}]}})"),
+            (Paths{"foo", "metadata.nmae", "spec.containers[1].bar",
+                   "spec.containers[1].ports[0].hostport", "spec.foo"}));
+}
+
+TEST(StrictTest, ApiVersionAndKindOnlyFreeAtTheRoot) {
+  // PodSpec has no apiVersion field; at the root of any type they are allowed.
+  EXPECT_EQ(Unknown("io.k8s.api.core.v1.PodSpec", R"({"apiVersion": "v1", "kind": "X"})"), Paths{});
+  EXPECT_EQ(Unknown("io.k8s.api.apps.v1.Deployment",
+                    R"({"spec": {"template": {"spec": {"kind": "x", "containers": []}}}})"),
+            Paths{"spec.template.spec.kind"});
+}
+
+TEST(StrictTest, RawExtensionAndNullAcceptAnything) {
+  EXPECT_EQ(Unknown("io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
+                    R"({"type": "ADDED", "object": {"whatever": {"deep": 1}}})"),
+            Paths{});
+  EXPECT_EQ(Unknown("io.k8s.api.core.v1.Service", R"({"spec": null, "metadata": {"labels": null}})"),
+            Paths{});
+}
+
+TEST(StrictTest, NonObjectBodyHasNoFields) {
+  EXPECT_EQ(Unknown("io.k8s.api.core.v1.Pod", "[1, 2]"), Paths{});
+}
+
+}  // namespace
+}  // namespace netkube::api
