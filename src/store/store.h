@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -126,5 +127,28 @@ class Store {
 
 // The smallest key greater than every key with this prefix ("/a/" -> "/a0").
 std::string PrefixEnd(std::string_view prefix);
+
+// Tuning of the stores below. The defaults suit an API server.
+struct StoreOptions {
+  // Watch history kept in memory, in events. Older history is compacted
+  // automatically (CompactRevision() moves up). Default: 10,000.
+  size_t history_limit = 10000;
+  // Events a watcher may have queued but not yet taken with Next(); past this
+  // the watcher is closed with Gone instead of slowing writers. Default: 10,000.
+  size_t watcher_queue_limit = 10000;
+};
+
+// A store held only in memory (tests, throwaway clusters). A fresh store is at
+// revision 1, as etcd, so the first write commits at revision 2.
+std::unique_ptr<Store> OpenMemoryStore(const StoreOptions& options = {});
+
+// A store persisted to SQLite (WAL, synchronous=FULL, group commit) in the
+// directory `data_dir` (created if missing; holds state.db and a LOCK file).
+// Loads the latest value of every key and the revision; watch history starts
+// empty, so CompactRevision() == Revision() after opening. InternalError when
+// the directory cannot be used (held by another open store, unreadable, not a
+// netkube store). Once a write to disk fails, every later Txn fails with
+// ServiceUnavailable: the store keeps serving reads but must be reopened.
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir, const StoreOptions& options = {});
 
 }  // namespace netkube::store
