@@ -25,7 +25,8 @@ struct Column {
   int priority = 0;         // 1 = only with -o wide
 };
 
-// The columns for kind `k` (NAME and AGE only for kinds without a printer).
+// The columns for kind `k`. Kinds without a printer get kube-apiserver's
+// default table: Name and "Created At" (type date, an RFC 3339 cell).
 const std::vector<Column>& TableColumns(const Kind& k);
 
 // The cells of one row for `obj`, one per column. `now` is the reference time for

@@ -31,8 +31,8 @@ class LabelSelector {
   // Empty selector: matches everything.
   LabelSelector() = default;
   static StatusOr<LabelSelector> Parse(std::string_view text);
-  // From a metav1.LabelSelector JSON object. A null/absent selector matches
-  // nothing when `null_matches_nothing`, everything otherwise.
+  // From a metav1.LabelSelector JSON object, as metav1.LabelSelectorAsSelector:
+  // null matches nothing, {} (no matchLabels/matchExpressions) everything.
   static StatusOr<LabelSelector> FromJson(const nlohmann::json& selector);
   // From a plain map (a Service's spec.selector): every key must equal.
   static LabelSelector FromMap(const std::map<std::string, std::string>& m);
