@@ -80,6 +80,8 @@ class Informer : public Lister {
   void Start();
   // Stops the thread and waits for it; handlers are not called afterwards.
   void Stop();
+  // Asks the thread to stop without waiting (Stop() then joins quickly).
+  void RequestStop() { stop_ = true; }
   // True once the first list has been delivered to the cache and handlers.
   bool HasSynced() const { return synced_.load(); }
   bool WaitForSync(std::chrono::milliseconds timeout) const;
