@@ -155,7 +155,7 @@ json PodCells(const json& pod, std::time_t now) {
   }
 
   std::string restarts_cell = std::to_string(restarts);
-  if (last_restart.at) {
+  if (restarts != 0 && last_restart.at) {
     restarts_cell += " (" + HumanDuration(static_cast<long>(now - *last_restart.at)) + " ago)";
   }
 

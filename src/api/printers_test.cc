@@ -133,6 +133,10 @@ TEST(PodPrinter, CrashLoopAndCompleted) {
   EXPECT_EQ(cells[2], "CrashLoopBackOff");
   EXPECT_EQ(cells[3], "5 (30s ago)");
 
+  // No restarts: no "(... ago)", even with a previous termination recorded.
+  crash["status"]["containerStatuses"][0]["restartCount"] = 0;
+  EXPECT_EQ(TableCells(K("", "Pod"), crash, kNow)[3], "0");
+
   json done = {{"metadata", Meta("job", 7200)},
                {"spec", {{"containers", {{{"name", "c"}}}}}},
                {"status",
