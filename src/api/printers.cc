@@ -6,6 +6,8 @@
 #include <mutex>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 

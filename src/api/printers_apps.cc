@@ -1,4 +1,6 @@
 // Printers of apps/v1: Deployment, ReplicaSet, DaemonSet.
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 #include "api/selector.h"

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 

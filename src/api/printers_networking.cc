@@ -2,6 +2,8 @@
 // IngressClass and NetworkPolicy, and coordination.k8s.io Lease.
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 

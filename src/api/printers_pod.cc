@@ -4,6 +4,8 @@
 // Completed-but-running, Terminating, SchedulingGated).
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "api/printers_docs.h"
 #include "api/printers_internal.h"
 #include "api/selector.h"
