@@ -29,7 +29,12 @@ bool Controller::ProcessNext(std::chrono::milliseconds timeout) {
 }
 
 void Controller::Handle(const std::string& key) {
-  Status s = Sync(key);
+  Status s;
+  try {
+    s = Sync(key);
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("unexpected object shape: ") + e.what());
+  }
   if (s.ok()) {
     queue_.Forget(key);
   } else {

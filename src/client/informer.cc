@@ -226,9 +226,13 @@ void Informer::Erase(const std::string& key) {
 void Informer::Notify(const std::string& type, const ObjectPtr& old_obj, const ObjectPtr& new_obj) {
   if (stop_.load()) return;
   for (const EventHandler& h : handlers_) {
-    if (type == "ADDED" && h.on_add) h.on_add(new_obj);
-    if (type == "MODIFIED" && h.on_update) h.on_update(old_obj, new_obj);
-    if (type == "DELETED" && h.on_delete) h.on_delete(new_obj);
+    try {
+      if (type == "ADDED" && h.on_add) h.on_add(new_obj);
+      if (type == "MODIFIED" && h.on_update) h.on_update(old_obj, new_obj);
+      if (type == "DELETED" && h.on_delete) h.on_delete(new_obj);
+    } catch (const std::exception& e) {
+      LOG_WARN << "informer " << kind_.plural << ": handler failed: " << e.what();
+    }
   }
 }
 

@@ -76,7 +76,11 @@ void SortForDeletion(std::vector<ObjectPtr>* pods) {
 
 StatusOr<std::vector<ObjectPtr>> ClaimPods(client::Client& client, const Json& owner, const Json& selector,
                                            const std::vector<ObjectPtr>& ns_pods) {
-  const api::Kind& pods = client::KindOf("", "Pod");
+  return ClaimObjects(client, client::KindOf("", "Pod"), owner, selector, ns_pods);
+}
+
+StatusOr<std::vector<ObjectPtr>> ClaimObjects(client::Client& client, const api::Kind& pods, const Json& owner,
+                                              const Json& selector, const std::vector<ObjectPtr>& ns_pods) {
   std::string uid = client::UidOf(owner);
   std::vector<ObjectPtr> out;
   for (const ObjectPtr& p : ns_pods) {

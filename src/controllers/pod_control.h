@@ -31,5 +31,9 @@ void SortForDeletion(std::vector<client::ObjectPtr>* pods);
 StatusOr<std::vector<client::ObjectPtr>> ClaimPods(client::Client& client, const client::Json& owner,
                                                    const client::Json& selector,
                                                    const std::vector<client::ObjectPtr>& ns_pods);
+// The same for objects of any kind (a Deployment claiming ReplicaSets).
+StatusOr<std::vector<client::ObjectPtr>> ClaimObjects(client::Client& client, const api::Kind& kind,
+                                                      const client::Json& owner, const client::Json& selector,
+                                                      const std::vector<client::ObjectPtr>& candidates);
 
 }  // namespace netkube::controllers
