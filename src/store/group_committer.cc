@@ -1,5 +1,6 @@
 #include "store/group_committer.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace netkube::store {
@@ -43,8 +44,16 @@ int64_t GroupCommitter::DurableRevision() const {
   return durable_revision_;
 }
 
+GroupCommitter::Stats GroupCommitter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
 void GroupCommitter::Run() {
-  bool dirty = false;  // written since the last Idle()
+  using Clock = std::chrono::steady_clock;
+  bool dirty = false;                    // written since the last Idle()
+  size_t last_group = 0;                 // batches in the last commit
+  Clock::duration last_commit_time{};    // how long it took
   std::unique_lock lock(mu_);
   while (true) {
     if (queue_.empty() && !stopping_) {
@@ -60,15 +69,24 @@ void GroupCommitter::Run() {
       work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
     }
     if (queue_.empty()) break;  // stopping, nothing left
+    if (last_group > 1 && queue_.size() < last_group && !stopping_) {
+      const auto gather = std::min<Clock::duration>(last_commit_time / 4, std::chrono::milliseconds(1));
+      work_cv_.wait_for(lock, gather, [&] { return queue_.size() >= last_group || stopping_; });
+    }
     std::vector<std::shared_ptr<const Batch>> group;
     group.swap(queue_);
     if (!failure_.ok()) continue;  // stopped for good: drop
     lock.unlock();
+    const Clock::time_point start = Clock::now();
     Status s = persister_->Write(group);
+    last_commit_time = Clock::now() - start;
+    last_group = group.size();
     if (s.ok()) on_durable_(group);
     lock.lock();
     if (s.ok()) {
       durable_revision_ = group.back()->revision;
+      ++stats_.commits;
+      stats_.batches += static_cast<int64_t>(group.size());
       dirty = true;
     } else {
       failure_ = Status::Unavailable("storage write failed, the store accepts no more writes: " + s.message());

@@ -62,6 +62,8 @@ class MemoryStore : public Store {
 
   // Open watchers (for tests and metrics).
   size_t WatcherCount() const { return hub_->WatcherCount(); }
+  // Group commit counters; all zero for a store held only in memory.
+  GroupCommitter::Stats CommitStats() const { return committer_ ? committer_->stats() : GroupCommitter::Stats{}; }
 
  private:
   // A write that the committed state does not show yet. kv nullopt: deleted.

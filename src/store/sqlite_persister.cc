@@ -82,6 +82,7 @@ Status SqlitePersister::Init(const std::string& data_dir) {
   sqlite3_busy_timeout(db_, 5000);
   // auto_vacuum only takes effect before the first table exists.
   for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA secure_delete=OFF",
                              "PRAGMA wal_autocheckpoint=1000", "PRAGMA journal_size_limit=16777216"}) {
     if (Status s = Exec(pragma); !s.ok()) return s;
   }
