@@ -201,6 +201,45 @@ TEST(OpenApiTest, V2HasDefinitionsAndPatchConsumes) {
   EXPECT_EQ(doc["definitions"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["type"], "string");
 }
 
+// Reads one length-delimited field of a protobuf message; "" when absent.
+std::string ProtoField(const std::string& msg, int field) {
+  size_t i = 0;
+  auto varint = [&] {
+    uint64_t v = 0;
+    for (int shift = 0; i < msg.size(); shift += 7) {
+      const auto b = static_cast<unsigned char>(msg[i++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    return v;
+  };
+  while (i < msg.size()) {
+    const uint64_t key = varint();
+    if ((key & 7) == 0) {
+      varint();
+      continue;
+    }
+    const uint64_t len = varint();
+    if (static_cast<int>(key >> 3) == field) return msg.substr(i, len);
+    i += len;
+  }
+  return "";
+}
+
+TEST(OpenApiTest, V2ProtoIsAGnosticDocument) {
+  const std::string& pb = OpenApiV2Proto();
+  EXPECT_EQ(ProtoField(pb, 1), "2.0");                       // swagger
+  EXPECT_EQ(ProtoField(ProtoField(pb, 2), 1), "Kubernetes (netkube)");  // info.title
+  const std::string paths = ProtoField(pb, 8);
+  EXPECT_FALSE(paths.empty());
+  const std::string first_path = ProtoField(paths, 2);  // NamedPathItem
+  EXPECT_EQ(ProtoField(first_path, 1).substr(0, 1), "/");
+  EXPECT_FALSE(ProtoField(pb, 9).empty());  // definitions
+  EXPECT_NE(pb.find("x-kubernetes-group-version-kind"), std::string::npos);
+  EXPECT_NE(pb.find("fieldValidation"), std::string::npos);
+  EXPECT_GT(pb.size(), 100000u);
+}
+
 TEST(OpenApiTest, BuiltOnceAndThreadSafe) {
   const std::string* seen[4] = {};
   std::vector<std::thread> threads;
