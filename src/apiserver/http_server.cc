@@ -26,6 +26,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <set>
@@ -472,7 +473,9 @@ bool HttpServer::Impl::ServeRequests(TlsStream& stream, const std::string& remot
   while (!stopping) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(boost::none);  // checked below, so the header alone decides
+    // Checked below from the header alone. (Not boost::none: Beast 1.74 then
+    // refuses every body with a Content-Length.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     http::read_header(stream, buf, parser, ec);
     if (ec) {
       if (IsDisconnect(ec) || stopping) return false;
