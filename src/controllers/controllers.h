@@ -1,0 +1,41 @@
+// RunControllers: starts every controller that runs inside `netkube server`
+// (namespace, garbage collector, replicaset, deployment, daemonset, scheduler)
+// over one set of shared informers, and stops them cleanly.
+//
+// Usage (the API server, with its in-process client):
+//   auto running = controllers::RunControllers(local_client);
+//   ...
+//   running->Stop();  // or let it go out of scope
+//
+// RunControllers returns at once; the informers list and watch in the
+// background and the workers start once every informer has synced.
+//
+// Thread-safety: Stop() from the owner thread; idempotent.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "client/client.h"
+
+namespace netkube::controllers {
+
+struct ControllersOptions {
+  int workers = 2;  // per controller (the scheduler always uses 1)
+  // Controller names to skip: "namespace", "garbagecollector", "replicaset",
+  // "deployment", "daemonset", "scheduler".
+  std::set<std::string> disabled;
+};
+
+class RunningControllers {
+ public:
+  virtual ~RunningControllers() = default;
+  virtual void Stop() = 0;
+  // True once the informers have synced and the workers run.
+  virtual bool Started() const = 0;
+};
+
+std::unique_ptr<RunningControllers> RunControllers(client::Client& client, const ControllersOptions& options = {});
+
+}  // namespace netkube::controllers
