@@ -1,0 +1,92 @@
+#include "apiserver/decode.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "api/body.h"
+#include "api/protobuf.h"
+
+namespace netkube::apiserver {
+
+using nlohmann::json;
+
+std::string MediaType(std::string_view content_type) {
+  std::string t(content_type.substr(0, content_type.find(';')));
+  t.erase(std::remove_if(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }), t.end());
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  return t;
+}
+
+namespace {
+
+json ScalarToJson(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted
+  static const std::regex kInt("[-+]?(0|[1-9][0-9]*)");
+  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (std::regex_match(s, kInt)) {
+    try {
+      return std::stoll(s);
+    } catch (...) {
+      return s;
+    }
+  }
+  if (std::regex_match(s, kFloat)) {
+    try {
+      return std::stod(s);
+    } catch (...) {
+      return s;
+    }
+  }
+  return s;
+}
+
+json NodeToJson(const YAML::Node& n, int depth) {
+  if (depth > 1000) throw YAML::Exception(YAML::Mark::null_mark(), "document nested too deeply");
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Scalar: return ScalarToJson(n);
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto& x : n) a.push_back(NodeToJson(x, depth + 1));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = NodeToJson(kv.second, depth + 1);
+      return o;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+StatusOr<json> YamlToJson(std::string_view yaml) {
+  try {
+    YAML::Node n = YAML::Load(std::string(yaml));
+    return NodeToJson(n, 0);
+  } catch (const std::exception& e) {
+    return Status::BadRequest(std::string("error converting YAML to JSON: ") + e.what());
+  }
+}
+
+StatusOr<json> DecodeBody(std::string_view content_type, std::string_view body) {
+  std::string mt = MediaType(content_type);
+  if (mt == "application/vnd.kubernetes.protobuf") return api::DecodeProtobuf(body);
+  if (mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml") return YamlToJson(body);
+  if (mt.empty() || mt == "application/json" || mt == "*/*") return api::ParseJsonBody(body);
+  return Status::UnsupportedMediaType("the body of the request was in an unknown format - accepted media types include: "
+                                      "application/json, application/yaml, application/vnd.kubernetes.protobuf");
+}
+
+}  // namespace netkube::apiserver

@@ -1,0 +1,27 @@
+// Request body decoding by Content-Type: JSON (default), YAML
+// (application/yaml) and the Kubernetes protobuf envelope
+// (application/vnd.kubernetes.protobuf). Errors are 400/415 Statuses worded
+// like kube-apiserver's.
+// Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "util/status.h"
+
+namespace netkube::apiserver {
+
+// `content_type` is the raw header ("application/json; charset=utf-8").
+StatusOr<nlohmann::json> DecodeBody(std::string_view content_type, std::string_view body);
+
+// YAML text (one document) to JSON, typing plain scalars as YAML 1.2 core does
+// (null, true/false, integers, floats); quoted scalars stay strings.
+StatusOr<nlohmann::json> YamlToJson(std::string_view yaml);
+
+// The media type without parameters, lower-cased: "application/json".
+std::string MediaType(std::string_view content_type);
+
+}  // namespace netkube::apiserver
