@@ -1,5 +1,7 @@
 #include "client/meta.h"
 
+#include "api/selector.h"
+
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -113,26 +115,6 @@ Json MakeOwnerRef(const Json& owner, bool controller, bool block_owner_deletion)
 
 namespace {
 
-std::string LabelValue(const Json& labels, const std::string& key, bool* present) {
-  *present = false;
-  if (!labels.is_object()) return "";
-  auto it = labels.find(key);
-  if (it == labels.end() || !it->is_string()) return "";
-  *present = true;
-  return it->get<std::string>();
-}
-
-bool ParseInt(const std::string& s, int64_t* v) {
-  if (s.empty()) return false;
-  try {
-    size_t pos = 0;
-    *v = std::stoll(s, &pos);
-    return pos == s.size();
-  } catch (...) {
-    return false;
-  }
-}
-
 std::string Trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -161,96 +143,14 @@ std::vector<std::string> SplitTopLevel(std::string_view s) {
 
 bool SelectorMatches(const Json& selector, const Json& labels) {
   if (!selector.is_object()) return false;
-  if (auto ml = selector.find("matchLabels"); ml != selector.end() && ml->is_object()) {
-    for (auto it = ml->begin(); it != ml->end(); ++it) {
-      bool present;
-      std::string v = LabelValue(labels, it.key(), &present);
-      if (!present || !it.value().is_string() || v != it.value().get<std::string>()) return false;
-    }
-  }
-  if (auto me = selector.find("matchExpressions"); me != selector.end() && me->is_array()) {
-    for (const Json& e : *me) {
-      std::string key = e.value("key", "");
-      std::string op = e.value("operator", "");
-      bool present;
-      std::string v = LabelValue(labels, key, &present);
-      std::vector<std::string> values;
-      if (auto vs = e.find("values"); vs != e.end() && vs->is_array())
-        for (const Json& x : *vs)
-          if (x.is_string()) values.push_back(x.get<std::string>());
-      bool in = false;
-      for (const auto& x : values) in = in || (present && x == v);
-      if (op == "In") {
-        if (!in) return false;
-      } else if (op == "NotIn") {
-        if (in) return false;
-      } else if (op == "Exists") {
-        if (!present) return false;
-      } else if (op == "DoesNotExist") {
-        if (present) return false;
-      } else {
-        return false;
-      }
-    }
-  }
-  return true;
+  auto sel = api::LabelSelector::FromJson(selector);
+  return sel.ok() && sel->Matches(labels.is_object() ? labels : Json());
 }
 
 StatusOr<bool> QuerySelectorMatches(std::string_view query, const Json& labels) {
-  if (Trim(query).empty()) return true;
-  for (const std::string& term : SplitTopLevel(query)) {
-    if (term.empty()) return Status::BadRequest("unable to parse requirement: empty term in \"" +
-                                                std::string(query) + "\"");
-    bool present;
-    if (term[0] == '!') {
-      LabelValue(labels, Trim(term.substr(1)), &present);
-      if (present) return false;
-      continue;
-    }
-    size_t p;
-    if ((p = term.find("!=")) != std::string::npos) {
-      std::string v = LabelValue(labels, Trim(term.substr(0, p)), &present);
-      if (present && v == Trim(term.substr(p + 2))) return false;
-      continue;
-    }
-    if ((p = term.find("==")) != std::string::npos || (p = term.find('=')) != std::string::npos) {
-      size_t oplen = term.compare(p, 2, "==") == 0 ? 2 : 1;
-      std::string v = LabelValue(labels, Trim(term.substr(0, p)), &present);
-      if (!present || v != Trim(term.substr(p + oplen))) return false;
-      continue;
-    }
-    size_t paren = term.find('(');
-    if (paren != std::string::npos) {
-      std::string head = Trim(term.substr(0, paren));
-      size_t sp = head.find_last_of(" \t");
-      if (sp == std::string::npos || term.back() != ')')
-        return Status::BadRequest("unable to parse requirement: \"" + term + "\"");
-      std::string key = Trim(head.substr(0, sp));
-      std::string op = Trim(head.substr(sp + 1));
-      std::string inner = term.substr(paren + 1, term.size() - paren - 2);
-      std::string v = LabelValue(labels, key, &present);
-      bool in = false;
-      for (const std::string& x : SplitTopLevel(inner)) in = in || (present && x == v);
-      if (op == "in") {
-        if (!in) return false;
-      } else if (op == "notin") {
-        if (in) return false;
-      } else {
-        return Status::BadRequest("unable to parse requirement: unknown operator \"" + op + "\"");
-      }
-      continue;
-    }
-    if ((p = term.find('>')) != std::string::npos || (p = term.find('<')) != std::string::npos) {
-      std::string v = LabelValue(labels, Trim(term.substr(0, p)), &present);
-      int64_t a, b;
-      if (!present || !ParseInt(v, &a) || !ParseInt(Trim(term.substr(p + 1)), &b)) return false;
-      if (term[p] == '>' ? !(a > b) : !(a < b)) return false;
-      continue;
-    }
-    LabelValue(labels, term, &present);
-    if (!present) return false;
-  }
-  return true;
+  auto sel = api::LabelSelector::Parse(query);
+  if (!sel.ok()) return sel.status();
+  return sel->Matches(labels.is_object() ? labels : Json());
 }
 
 StatusOr<bool> FieldSelectorMatches(std::string_view query, const Json& obj) {

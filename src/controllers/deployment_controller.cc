@@ -161,6 +161,18 @@ Status DeploymentController::SyncRevision(State* st, bool create) {
       st->new_rs = static_cast<int>(i);
       break;
     }
+  int64_t collisions = client::GetInt(st->d, {"status", "collisionCount"}, -1);
+  std::string hash = ComputeHash(d_template, collisions);
+  if (st->new_rs < 0) {
+    // The ReplicaSet this controller created for the current template, even if
+    // server-side defaulting made the templates differ in form.
+    for (size_t i = 0; i < st->rss.size(); ++i)
+      if (client::GetString(st->rss[i], {"metadata", "labels", kPodTemplateHashLabel}) == hash &&
+          client::NameOf(st->rss[i]) == client::NameOf(st->d) + "-" + hash) {
+        st->new_rs = static_cast<int>(i);
+        break;
+      }
+  }
   int64_t max_old = 0;
   for (size_t i = 0; i < st->rss.size(); ++i)
     if (static_cast<int>(i) != st->new_rs) max_old = std::max(max_old, Revision(st->rss[i]));
@@ -193,8 +205,6 @@ Status DeploymentController::SyncRevision(State* st, bool create) {
   }
   if (!create) return Status::OK();
 
-  int64_t collisions = client::GetInt(st->d, {"status", "collisionCount"}, -1);
-  std::string hash = ComputeHash(d_template, collisions);
   Json rs_template = d_template;
   rs_template["metadata"]["labels"][kPodTemplateHashLabel] = hash;
   Json selector = st->d["spec"]["selector"];
@@ -224,8 +234,8 @@ Status DeploymentController::SyncRevision(State* st, bool create) {
     if (!existing.ok()) return existing.status();
     const Json* ref = client::ControllerRefOf(*existing);
     const Json* et = client::Find(*existing, {"spec", "template"});
-    if (ref != nullptr && ref->value("uid", "") == client::UidOf(st->d) && et != nullptr &&
-        EqualIgnoreHash(*et, d_template)) {
+    if (ref != nullptr && ref->value("uid", "") == client::UidOf(st->d) && et != nullptr) {
+      // Ours (the cache had not shown it yet).
       created = std::move(existing);
       already_exists = true;
     } else {
