@@ -28,6 +28,7 @@
 #include <chrono>
 #include <limits>
 #include <list>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -62,6 +63,8 @@ namespace {
 constexpr uint32_t kHeaderLimit = 1 << 20;  // as Go's http.DefaultMaxHeaderBytes
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr size_t kLingerBytes = 64 << 20;
+// A client that has not finished the TLS handshake by then is dropped.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -266,11 +269,15 @@ struct HttpServer::Impl {
   std::mutex mu;
   std::list<Conn> conns;    // guarded by mu
   std::set<int> open_fds;   // guarded by mu
+  std::map<int, std::chrono::steady_clock::time_point> handshake_deadlines;  // guarded by mu
+  std::unique_ptr<asio::steady_timer> watchdog;  // used on the io thread
 
   Impl(HttpServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
 
   Status LoadTls();
   void AcceptNext(tcp::acceptor* a);
+  // Every second, shuts down connections whose handshake is overdue.
+  void Watch();
   void StartConnection(tcp::socket s);
   void Serve(tcp::socket s);
   // Serves requests until the connection should close; returns whether the
@@ -414,6 +421,27 @@ void HttpServer::Impl::AcceptNext(tcp::acceptor* a) {
   });
 }
 
+void HttpServer::Impl::Watch() {
+  watchdog->expires_after(std::chrono::seconds(1));
+  watchdog->async_wait([this](error_code ec) {
+    if (ec || stopping) return;
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto it = handshake_deadlines.begin(); it != handshake_deadlines.end();) {
+        if (it->second <= now) {
+          LOG_V(2) << "dropping a client that did not finish the TLS handshake in time";
+          ::shutdown(it->first, SHUT_RDWR);  // the connection thread closes it
+          it = handshake_deadlines.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    Watch();
+  });
+}
+
 void HttpServer::Impl::StartConnection(tcp::socket s) {
   std::lock_guard<std::mutex> lock(mu);
   // Join the threads of connections that have ended.
@@ -428,6 +456,7 @@ void HttpServer::Impl::StartConnection(tcp::socket s) {
   int fd = s.native_handle();
   auto done = std::make_shared<std::atomic<bool>>(false);
   open_fds.insert(fd);
+  handshake_deadlines[fd] = std::chrono::steady_clock::now() + kHandshakeTimeout;
   try {
     std::thread t([this, s = std::move(s), done]() mutable {
       Serve(std::move(s));
@@ -437,6 +466,7 @@ void HttpServer::Impl::StartConnection(tcp::socket s) {
   } catch (const std::system_error& e) {
     LOG_ERROR << "cannot start a connection thread: " << e.what();
     open_fds.erase(fd);  // the socket was moved into the failed lambda and closed with it
+    handshake_deadlines.erase(fd);
   }
 }
 
@@ -446,6 +476,10 @@ void HttpServer::Impl::Serve(tcp::socket s) {
   s.set_option(tcp::no_delay(true), ec);
   TlsStream stream(std::move(s), *tls);
   stream.handshake(ssl::stream_base::server, ec);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    handshake_deadlines.erase(stream.next_layer().native_handle());
+  }
   if (ec) {
     LOG_V(2) << "TLS handshake with " << remote << " failed: " << ec.message();
     ERR_clear_error();
@@ -576,6 +610,7 @@ void HttpServer::Impl::Close(TlsStream& stream, bool linger, bool send_close_not
   {
     std::lock_guard<std::mutex> lock(mu);
     open_fds.erase(fd);
+    handshake_deadlines.erase(fd);
   }
   sock.close(ec);
 }
@@ -609,6 +644,8 @@ Status HttpServer::Start() {
     m.acceptors.push_back(std::move(a));
   }
   for (auto& a : m.acceptors) m.AcceptNext(a.get());
+  m.watchdog = std::make_unique<asio::steady_timer>(m.ioc);
+  m.Watch();
   m.started = true;
   m.io_thread = std::thread([&m] {
     try {

@@ -157,6 +157,7 @@ class HttpServerTest : public ::testing::Test {
       while (w.Alive()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       std::lock_guard<std::mutex> lock(mu_);
       stream_ended_ = true;
+      ++streams_ended_;
       cv_.notify_all();
       return;
     }
@@ -190,6 +191,7 @@ class HttpServerTest : public ::testing::Test {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stream_ended_ = false;
+  int streams_ended_ = 0;
 };
 
 TEST_F(HttpServerTest, PortZeroReportsTheRealPort) {
@@ -364,6 +366,47 @@ TEST_F(HttpServerTest, StreamHandlerSeesAClosedPeer) {
   ASSERT_FALSE(ec);
   c.Close();
   EXPECT_TRUE(WaitStreamEnded());
+}
+
+TEST_F(HttpServerTest, ManyOpenStreamsAllEndOnStop) {
+  constexpr int kStreams = 100;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < kStreams; ++i) {
+    clients.push_back(std::make_unique<TestClient>(pki_.ca_crt));
+    ASSERT_FALSE(clients.back()->Connect(addr_));
+    ASSERT_TRUE(clients.back()->Send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
+  }
+  for (auto& c : clients) {
+    error_code ec;
+    c->ReadUntil("second\n", &ec);
+    ASSERT_FALSE(ec);
+  }
+  // A plain request still gets through while the streams are open.
+  TestClient other(pki_.ca_crt);
+  ASSERT_FALSE(other.Connect(addr_));
+  EXPECT_EQ(other.Get("/meanwhile").result_int(), 200);
+  server_->Stop();
+  EXPECT_EQ(streams_ended_, kStreams);
+}
+
+TEST_F(HttpServerTest, ConcurrentClients) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      TestClient c(pki_.ca_crt, pki_.admin_crt, pki_.admin_key);
+      if (c.Connect(addr_)) return;
+      for (int i = 0; i < 10; ++i) {
+        auto res = c.Get("/t" + std::to_string(t) + "/" + std::to_string(i));
+        if (res.result_int() == 200 &&
+            res.body().find("path=/t" + std::to_string(t) + "/" + std::to_string(i) + "\n") != std::string::npos) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok, 80);
 }
 
 TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnections) {
