@@ -154,6 +154,17 @@ TEST(DeploymentUtilTest, HashIsStableAndSafe) {
   EXPECT_EQ(a.find_first_not_of("bcdfghjklmnpqrstvwxz2456789"), std::string::npos);
 }
 
+TEST(DeploymentUtilTest, EqualIgnoreHashIsSemantic) {
+  Json a = {{"metadata", {{"labels", {{"app", "web"}, {"pod-template-hash", "abc"}}}}},
+            {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}}}}}}};
+  // As kubectl rollout undo sends it: creationTimestamp null, empty resources.
+  Json b = {{"metadata", {{"labels", {{"app", "web"}}}, {"creationTimestamp", nullptr}}},
+            {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}, {"resources", Json::object()}}}}}}};
+  EXPECT_TRUE(deployment::EqualIgnoreHash(a, b));
+  b["spec"]["containers"][0]["image"] = "y";
+  EXPECT_FALSE(deployment::EqualIgnoreHash(a, b));
+}
+
 TEST(DeploymentUtilTest, FencepostsRoundAsKubernetes) {
   Json d = {{"spec", {{"replicas", 3}}}};
   int64_t s, u;

@@ -98,6 +98,32 @@ int64_t Revision(const Json& obj) {
 }
 
 namespace {
+
+// Typed comparison in Kubernetes treats an absent field, null, false, 0, "",
+// {} and [] alike (Semantic.DeepEqual over Go structs); so does this form.
+bool IsZero(const Json& v) {
+  return v.is_null() || (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
+         (v.is_string() && v.get<std::string>().empty()) || (v.is_object() && v.empty()) ||
+         (v.is_array() && v.empty());
+}
+
+Json Normalize(const Json& v) {
+  if (v.is_object()) {
+    Json out = Json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      Json n = Normalize(it.value());
+      if (!IsZero(n)) out[it.key()] = std::move(n);
+    }
+    return out;
+  }
+  if (v.is_array()) {
+    Json out = Json::array();
+    for (const Json& x : v) out.push_back(Normalize(x));
+    return out;
+  }
+  return v;
+}
+
 Json WithoutHash(const Json& t) {
   Json c = t.is_null() ? Json::object() : t;
   if (c.contains("metadata") && c["metadata"].is_object()) {
@@ -113,7 +139,7 @@ Json WithoutHash(const Json& t) {
 }
 }  // namespace
 
-bool EqualIgnoreHash(const Json& a, const Json& b) { return WithoutHash(a) == WithoutHash(b); }
+bool EqualIgnoreHash(const Json& a, const Json& b) { return Normalize(WithoutHash(a)) == Normalize(WithoutHash(b)); }
 
 Json NewCondition(const std::string& type, const std::string& status, const std::string& reason,
                   const std::string& message, const std::string& now) {

@@ -53,7 +53,9 @@ int64_t MaxUnavailable(const Json& d);  // 0 unless RollingUpdate; at most repli
 
 // The revision annotation of an object (0 when absent or malformed).
 int64_t Revision(const Json& obj);
-// Whether two pod templates are equal ignoring the pod-template-hash label.
+// Whether two pod templates are equal ignoring the pod-template-hash label,
+// with absent, null and zero values ({}, [], "", 0, false) alike, as
+// Kubernetes compares typed templates.
 bool EqualIgnoreHash(const Json& a, const Json& b);
 
 // Conditions (status.conditions of a Deployment).
