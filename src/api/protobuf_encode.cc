@@ -78,15 +78,17 @@ Status EncodeValue(const TypeDef& t, const Field& f, int tag, const json& v, int
     }
     case ValueType::kTime:
     case ValueType::kMicroTime: {
+      if (v.is_null()) {  // the zero time (an element of a list or map)
+        w.Bytes(tag, "");
+        return Status::OK();
+      }
       if (!v.is_string()) return Bad(t, f, "want an RFC 3339 time");
       int64_t secs;
       int32_t nanos;
       if (!proto::ParseTime(v.get_ref<const std::string&>(), &secs, &nanos)) return Bad(t, f, "want an RFC 3339 time");
-      Writer s;
-      if (secs != 0) {
-        s.Key(1, proto::kVarint);
-        s.Varint(static_cast<uint64_t>(secs));
-      }
+      Writer s;  // seconds always, as Go writes it: an empty message is the zero time
+      s.Key(1, proto::kVarint);
+      s.Varint(static_cast<uint64_t>(secs));
       if (f.type == ValueType::kMicroTime && nanos != 0) {
         s.Key(2, proto::kVarint);
         s.Varint(static_cast<uint64_t>(static_cast<int64_t>(nanos / 1000 * 1000)));
@@ -105,7 +107,7 @@ Status EncodeValue(const TypeDef& t, const Field& f, int tag, const json& v, int
     }
     case ValueType::kRawExtension: {
       Writer s;
-      s.Bytes(1, v.dump());
+      if (!v.is_null()) s.Bytes(1, v.dump());
       w.Bytes(tag, s.out());
       return Status::OK();
     }
