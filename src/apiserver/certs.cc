@@ -283,7 +283,8 @@ StatusOr<CertPtr> MakeCert(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EV
     ok = ok && AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign");
   } else {
     ok = ok && AddExt(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
-    ok = ok && AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    // ECDSA keys only sign (keyEncipherment is for RSA key transport).
+    ok = ok && AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
     ok = ok && AddExt(cert.get(), signer, NID_ext_key_usage, spec.server ? "serverAuth" : "clientAuth");
   }
   ok = ok && AddExt(cert.get(), signer, NID_subject_key_identifier, "hash");
