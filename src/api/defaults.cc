@@ -1,7 +1,7 @@
 // ApplyDefaults: the defaulting functions of kube-apiserver for every kind
 // netkube serves (pkg/apis/{core,apps,networking,discovery}/v1/defaults.go),
 // plus the values the registry strategies and default admission plugins fill
-// on create (Namespace finalizers and phase, Service ipFamilies, Pod service
+// on create (Namespace phase, Service ipFamilies, Pod service
 // account, priority and tolerations).
 //
 // Left to the server: clusterIP and nodePort allocation, the service-account
@@ -96,8 +96,8 @@ void DefaultNamespace(json& obj) {
       if (labels) (*labels)["kubernetes.io/metadata.name"] = *name;
     }
   }
-  json* spec = Object(obj, "spec");
-  if (spec && MissingOrEmpty(*spec, "finalizers")) (*spec)["finalizers"] = json::array({"kubernetes"});
+  // The "kubernetes" finalizer is added once, on create, by the registry (it
+  // must not come back when the namespace controller removes it).
   json* status = Object(obj, "status");
   if (status && MissingOrEmpty(*status, "phase")) (*status)["phase"] = "Active";
 }

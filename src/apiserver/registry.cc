@@ -58,6 +58,12 @@ void ResetStatusForCreate(const api::Kind& k, json& obj) {
     obj["status"] = {{"loadBalancer", json::object()}};
   } else if (k.group.empty() && k.kind == "Namespace") {
     obj["status"] = {{"phase", "Active"}};
+    // Every namespace is emptied by the namespace controller before it goes.
+    json& spec = obj["spec"];
+    if (!spec.is_object()) spec = json::object();
+    json& f = spec["finalizers"];
+    if (!f.is_array()) f = json::array();
+    if (std::find(f.begin(), f.end(), json("kubernetes")) == f.end()) f.push_back("kubernetes");
   } else if (k.group == "networking.k8s.io" && k.kind == "Ingress") {
     obj["status"] = {{"loadBalancer", json::object()}};
   } else if (k.group == "apps") {

@@ -13,6 +13,7 @@
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
 #include "apiserver/tokens.h"
+#include "controllers/controllers.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -60,6 +61,7 @@ struct Server::Impl {
   std::unique_ptr<ApiHandler> handler;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<LocalClient> client;
+  std::unique_ptr<controllers::RunningControllers> controllers;
   std::string url;
 };
 
@@ -176,6 +178,7 @@ Status Server::Start() {
   }
   if (o.run_controllers) {
     s.client = std::make_unique<LocalClient>(*s.registry);
+    s.controllers = controllers::RunControllers(*s.client);
   }
   LOG_INFO << "netkube server serving on " << s.url << " (kubeconfig " << o.data_dir << "/admin.kubeconfig)";
   return Status::OK();
@@ -183,6 +186,10 @@ Status Server::Start() {
 
 void Server::Stop() {
   Impl& s = *impl_;
+  if (s.controllers) {
+    s.controllers->Stop();
+    s.controllers.reset();
+  }
   if (s.http) {
     s.http->Stop();
     s.http.reset();
