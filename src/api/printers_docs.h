@@ -1,6 +1,6 @@
-// Column descriptions of the server-side Table printers: the API documentation
-// of the fields each column shows, as kube-apiserver puts them in
-// metav1.TableColumnDefinition.description.
+// Column descriptions of the server-side Table printers
+// (metav1.TableColumnDefinition.description): one short sentence on the field
+// each column shows.
 //
 // Internal to the printers (printers_*.cc).
 #pragma once
