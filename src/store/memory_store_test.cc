@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -462,6 +465,106 @@ TEST(MemoryStoreTest, FailedWriteIsNotVisibleAndStopsWrites) {
   std::vector<Event> events;
   EXPECT_TRUE((*w)->Next(&events, milliseconds(1)));
   EXPECT_TRUE(events.empty());  // no event for what never became durable
+}
+
+// A persister whose writes wait until the test opens the gate.
+class GatedPersister : public Persister {
+ public:
+  Status Write(const std::vector<std::shared_ptr<const Batch>>& batches) override {
+    std::unique_lock lock(mu_);
+    ++writes_started_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    for (const auto& b : batches) written_.push_back(b->revision);
+    return Status::OK();
+  }
+  void WaitForWriteStarted(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return writes_started_ >= n; });
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int writes_started_ = 0;
+  std::vector<int64_t> written_;
+};
+
+TEST(MemoryStoreTest, ReadsAndWatchesSeeOnlyDurableWritesAndNeverWaitForDisk) {
+  auto gated = std::make_unique<GatedPersister>();
+  GatedPersister* gate = gated.get();
+  PersistedState state;
+  state.revision = 7;
+  state.kvs.push_back(KeyValue{"/a", std::make_shared<const std::string>("old"), 5, 7, 2});
+  MemoryStore s({}, std::move(state), std::move(gated));
+  EXPECT_EQ(s.Revision(), 7);
+  EXPECT_EQ(s.CompactRevision(), 7);
+  auto w = s.Watch("/a", "", 7);
+  ASSERT_TRUE(w.ok());
+
+  StatusOr<TxnResult> first = Status::Internal("not run");
+  std::thread writer([&] { first = Put(s, "/a", "new"); });
+  gate->WaitForWriteStarted(1);
+
+  // The write is stuck on disk: reads answer at once with the durable state.
+  EXPECT_EQ(*s.Get("/a")->value, "old");
+  EXPECT_EQ(s.Range("/a", "", 0).revision, 7);
+  EXPECT_EQ(s.Revision(), 7);
+  std::vector<Event> events;
+  EXPECT_TRUE((*w)->Next(&events, milliseconds(1)));
+  EXPECT_TRUE(events.empty());
+
+  // A later transaction compares against the newest state, pending write included.
+  // Its PutFn tells which branch ran, while the first write is still not durable.
+  std::promise<std::string> branch;
+  StatusOr<TxnResult> second = Status::Internal("not run");
+  std::thread cas([&] {
+    second = s.Txn({Cmp("/a", T::kModRevision, R::kEqual, 8)}, {Op::PutFn("/a", [&](int64_t rev) {
+                     branch.set_value("then@" + std::to_string(rev));
+                     return std::string("newer");
+                   })},
+                   {Op::PutFn("/b", [&](int64_t) {
+                     branch.set_value("else");
+                     return std::string("x");
+                   })});
+  });
+  EXPECT_EQ(branch.get_future().get(), "then@9");
+  EXPECT_EQ(*s.Get("/a")->value, "old");  // still not durable
+
+  gate->Open();
+  writer.join();
+  cas.join();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->revision, 8);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->succeeded);
+  EXPECT_EQ(second->revision, 9);
+  EXPECT_EQ(*s.Get("/a")->value, "newer");
+  EXPECT_EQ(s.Get("/a")->version, 4);
+  EXPECT_EQ(s.Get("/a")->create_revision, 5);
+
+  while (events.size() < 2 && (*w)->Next(&events, milliseconds(5000))) {
+  }
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(*events[0].kv.value, "new");
+  EXPECT_EQ(*events[0].prev->value, "old");
+  EXPECT_EQ(*events[1].kv.value, "newer");
+}
+
+TEST(MemoryStoreTest, WatchWithMoreBacklogThanItsQueueIsGone) {
+  StoreOptions options;
+  options.watcher_queue_limit = 3;
+  MemoryStore s(options);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(s, "/k", std::to_string(i)).ok());
+  EXPECT_TRUE(s.Watch("/k", "", 1).status().IsGone());
+  EXPECT_TRUE(s.Watch("/k", "", 8).ok());  // 3 events to replay
+  EXPECT_TRUE(s.Watch("/other", "", 1).ok());  // nothing to replay for this key
 }
 
 }  // namespace
