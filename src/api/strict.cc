@@ -42,7 +42,38 @@ void Walk(const TypeDef& type, const nlohmann::json& obj, const std::string& pre
   }
 }
 
+void Prune(const TypeDef& type, nlohmann::json& obj, bool root) {
+  for (auto it = obj.begin(); it != obj.end();) {
+    const Field* f = type.FindField(it.key());
+    if (f == nullptr) {
+      if (root && (it.key() == "apiVersion" || it.key() == "kind")) {
+        ++it;
+        continue;
+      }
+      it = obj.erase(it);
+      continue;
+    }
+    nlohmann::json& value = it.value();
+    if (f->type == ValueType::kObject && f->ref != nullptr) {
+      if (f->array && value.is_array()) {
+        for (auto& e : value)
+          if (e.is_object()) Prune(*f->ref, e, false);
+      } else if (f->map && value.is_object()) {
+        for (auto& [k, v] : value.items())
+          if (v.is_object()) Prune(*f->ref, v, false);
+      } else if (!f->array && !f->map && value.is_object()) {
+        Prune(*f->ref, value, false);
+      }
+    }
+    ++it;
+  }
+}
+
 }  // namespace
+
+void PruneUnknownFields(const TypeDef& type, nlohmann::json& obj) {
+  if (obj.is_object()) Prune(type, obj, true);
+}
 
 std::vector<std::string> UnknownFields(const TypeDef& type, const nlohmann::json& obj) {
   std::vector<std::string> out;

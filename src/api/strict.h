@@ -19,4 +19,8 @@ namespace netkube::api {
 // Also reports duplicate fields when the decoder could see them (not here).
 std::vector<std::string> UnknownFields(const TypeDef& type, const nlohmann::json& obj);
 
+// Removes the fields UnknownFields reports, as decoding into the API types does
+// when fieldValidation is Warn or Ignore.
+void PruneUnknownFields(const TypeDef& type, nlohmann::json& obj);
+
 }  // namespace netkube::api

@@ -62,3 +62,20 @@ TEST(StrictTest, NonObjectBodyHasNoFields) {
 
 }  // namespace
 }  // namespace netkube::api
+
+namespace netkube::api {
+TEST(StrictTest, PruneDropsUnknownFieldsOnly) {
+  const TypeDef* pod = Schema::Get().Find("io.k8s.api.core.v1.Pod");
+  ASSERT_NE(pod, nullptr);
+  nlohmann::json obj = nlohmann::json::parse(R"({"apiVersion":"v1","kind":"Pod","bogus":1,
+    "metadata":{"name":"p","labels":{"any-key":"v"}},
+    "spec":{"containers":[{"name":"c","image":"i","extra":true}],"nodeSelector":{"k":"v"}}})");
+  PruneUnknownFields(*pod, obj);
+  EXPECT_FALSE(obj.contains("bogus"));
+  EXPECT_FALSE(obj["spec"]["containers"][0].contains("extra"));
+  EXPECT_EQ(obj["spec"]["containers"][0]["image"], "i");
+  EXPECT_EQ(obj["metadata"]["labels"]["any-key"], "v");
+  EXPECT_EQ(obj["spec"]["nodeSelector"]["k"], "v");
+  EXPECT_TRUE(UnknownFields(*pod, obj).empty());
+}
+}  // namespace netkube::api

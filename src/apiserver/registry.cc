@@ -114,13 +114,16 @@ Status CheckIdentity(const api::Kind& kind, std::string_view ns, std::string_vie
 }
 
 // Runs the strict field check for a decoded body.
-Status StrictCheck(const api::Kind& kind, const json& obj, const WriteOptions& opts,
+// Unknown fields are an error (Strict), a warning (Warn, the default) or
+// silently dropped (Ignore); they are never stored.
+Status StrictCheck(const api::Kind& kind, json& obj, const WriteOptions& opts,
                    std::vector<std::string>* warnings) {
-  if (opts.field_validation == "Ignore") return Status::OK();
   const api::TypeDef* type = api::Schema::Get().Find(kind.schema_type);
   if (type == nullptr) return Status::OK();
   std::vector<std::string> unknown = api::UnknownFields(*type, obj);
   if (unknown.empty()) return Status::OK();
+  api::PruneUnknownFields(*type, obj);
+  if (opts.field_validation == "Ignore") return Status::OK();
   if (opts.field_validation == "Strict") {
     std::string msg = kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind +
                       ": strict decoding error: ";
