@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-dev
   # peers used by tests
   curl openssl iproute2 nftables util-linux procps jq
+  # anchors for the benchmarks
+  etcd-server
 )
 
 missing=()
