@@ -43,7 +43,9 @@ MemoryStore::MemoryStore(const StoreOptions& options) : MemoryStore(options, Per
 
 MemoryStore::MemoryStore(const StoreOptions& options, PersistedState state, std::unique_ptr<Persister> persister)
     : options_(options),
-      hub_(WatchHub::Create(options.history_limit, options.watcher_queue_limit, state.revision)),
+      // History before the opening revision is gone, unless nothing was ever written.
+      hub_(WatchHub::Create(options.history_limit, options.watcher_queue_limit,
+                            state.revision <= 1 && state.kvs.empty() ? 0 : state.revision)),
       head_revision_(state.revision),
       revision_(state.revision) {
   for (KeyValue& kv : state.kvs) {

@@ -15,7 +15,8 @@
 // event only once it is durable, too. Revision() is the newest durable
 // revision.
 //
-// A fresh store is at revision 1 (as etcd), so the first write is revision 2.
+// A fresh store is at revision 1 with CompactRevision() 0 (as etcd), so the first
+// write is revision 2.
 //
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once

@@ -44,6 +44,8 @@ std::string Value(const KeyValue& kv) { return *kv.value; }
 TEST_P(StoreTest, FreshStoreIsAtRevisionOne) {
   auto s = Open();
   EXPECT_EQ(s->Revision(), 1);
+  EXPECT_EQ(s->CompactRevision(), 0);
+  EXPECT_TRUE(s->Watch("/a", "", 0).ok());  // nothing was ever dropped
   EXPECT_TRUE(s->Get("/a").status().IsNotFound());
   EXPECT_EQ(s->Range("", std::string(1, '\0'), 0).count, 0);
 }
@@ -174,6 +176,8 @@ TEST_P(StoreTest, ThrowingPutFnFailsWithoutWriting) {
   EXPECT_EQ(r.status().reason(), Reason::kInternalError);
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("boom"));
   EXPECT_EQ(s->Revision(), 1);
+  EXPECT_EQ(s->CompactRevision(), 0);
+  EXPECT_TRUE(s->Watch("/a", "", 0).ok());  // nothing was ever dropped
   EXPECT_TRUE(s->Get("/a").status().IsNotFound());
   EXPECT_EQ(Put(*s, "/a", "1")->revision, 2);  // the revision was not used up
 }

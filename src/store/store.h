@@ -139,13 +139,15 @@ struct StoreOptions {
 };
 
 // A store held only in memory (tests, throwaway clusters). A fresh store is at
-// revision 1, as etcd, so the first write commits at revision 2.
+// revision 1 with CompactRevision() 0, as etcd, so the first write commits at
+// revision 2.
 std::unique_ptr<Store> OpenMemoryStore(const StoreOptions& options = {});
 
 // A store persisted to SQLite (WAL, synchronous=FULL, group commit) in the
 // directory `data_dir` (created if missing; holds state.db and a LOCK file).
 // Loads the latest value of every key and the revision; watch history starts
-// empty, so CompactRevision() == Revision() after opening. InternalError when
+// empty, so CompactRevision() == Revision() after opening (0 for a store
+// never written to). InternalError when
 // the directory cannot be used (held by another open store, unreadable, not a
 // netkube store). Once a write to disk fails, every later Txn fails with
 // ServiceUnavailable: the store keeps serving reads but must be reopened.
