@@ -65,13 +65,6 @@ struct FieldMeta {
   std::string merge_key;
 };
 
-const Field* FindField(const TypeDef* t, std::string_view name) {
-  for (const Field& f : t->fields) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
-
 Shape ValueShape(const Field& f) {
   if (f.type == ValueType::kObject) return Shape{f.ref, nullptr};
   return Shape{};
@@ -85,7 +78,7 @@ FieldMeta Lookup(const Shape& s, std::string_view key) {
     m.value = ValueShape(*s.map_of);
     return m;
   }
-  if (s.type) f = FindField(s.type, key);
+  if (s.type) f = s.type->FindField(key);
   if (!f) return m;
   if (f->map) {
     m.value = Shape{nullptr, f};

@@ -18,7 +18,11 @@ namespace netkube::api {
 inline constexpr std::string_view kProtobufMagic{"k8s\0", 4};
 
 // Decodes a whole protobuf body into the object's JSON form, with apiVersion and
-// kind set from the envelope. The kind must be a type the schema knows.
+// kind set from the envelope. The kind must be a type the schema knows (a
+// served kind, its List, or Binding/Eviction/Scale/DeleteOptions/TokenRequest).
+// Zero scalars Go's encoder wrote for unset fields are dropped, except for
+// required fields and Go pointer fields (`replicas: 0` stays); zero times are
+// dropped; empty messages stay as {}. protobuf.cc states the rule in full.
 StatusOr<nlohmann::json> DecodeProtobuf(std::string_view body);
 
 // Encodes `obj` (with apiVersion and kind) as a protobuf body. Used by tests
