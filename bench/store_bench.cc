@@ -25,11 +25,10 @@ constexpr int kKeys = 10000;
 
 std::string ConfigMapJson(int i) {
   std::string name = "cm-" + std::to_string(i);
-  std::string json =
-      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
-      R"(","namespace":"default","uid":"6f1c2d3e-0000-4000-8000-)" + std::to_string(100000000000 + i) +
-      R"(","resourceVersion":"0","creationTimestamp":"2024-01-01T00:00:00Z","labels":{"app":"bench"}},)"
-      R"("data":{"key":")";
+  std::string json = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+                     R"(","namespace":"default","uid":"6f1c2d3e-0000-4000-8000-)" + std::to_string(100000000000 + i) +
+                     R"(","resourceVersion":"0","creationTimestamp":"2024-01-01T00:00:00Z","labels":{"app":"bench"}},)"
+                     R"("data":{"key":")";
   json.append(400 - std::min<size_t>(json.size(), 380), 'v');
   json += R"("}})";
   return json;

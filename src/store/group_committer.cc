@@ -51,9 +51,9 @@ GroupCommitter::Stats GroupCommitter::stats() const {
 
 void GroupCommitter::Run() {
   using Clock = std::chrono::steady_clock;
-  bool dirty = false;                    // written since the last Idle()
-  size_t last_group = 0;                 // batches in the last commit
-  Clock::duration last_commit_time{};    // how long it took
+  bool dirty = false;                  // written since the last Idle()
+  size_t last_group = 0;               // batches in the last commit
+  Clock::duration last_commit_time{};  // how long it took
   std::unique_lock lock(mu_);
   while (true) {
     if (queue_.empty() && !stopping_) {

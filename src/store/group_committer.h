@@ -69,8 +69,8 @@ class GroupCommitter {
   const std::chrono::milliseconds idle_after_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;     // the writer waits for batches
-  std::condition_variable durable_cv_;  // Txns wait for durability
+  std::condition_variable work_cv_;                  // the writer waits for batches
+  std::condition_variable durable_cv_;               // Txns wait for durability
   std::vector<std::shared_ptr<const Batch>> queue_;  // GUARDED_BY(mu_)
   int64_t durable_revision_ = 0;                     // GUARDED_BY(mu_)
   Status failure_;                                   // GUARDED_BY(mu_)

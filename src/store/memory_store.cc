@@ -12,16 +12,26 @@ bool Holds(const Compare& c, const std::optional<KeyValue>& kv) {
   int64_t actual = 0;
   if (kv) {
     switch (c.target) {
-      case Compare::Target::kCreateRevision: actual = kv->create_revision; break;
-      case Compare::Target::kModRevision: actual = kv->mod_revision; break;
-      case Compare::Target::kVersion: actual = kv->version; break;
+      case Compare::Target::kCreateRevision:
+        actual = kv->create_revision;
+        break;
+      case Compare::Target::kModRevision:
+        actual = kv->mod_revision;
+        break;
+      case Compare::Target::kVersion:
+        actual = kv->version;
+        break;
     }
   }
   switch (c.result) {
-    case Compare::Result::kEqual: return actual == c.value;
-    case Compare::Result::kNotEqual: return actual != c.value;
-    case Compare::Result::kLess: return actual < c.value;
-    case Compare::Result::kGreater: return actual > c.value;
+    case Compare::Result::kEqual:
+      return actual == c.value;
+    case Compare::Result::kNotEqual:
+      return actual != c.value;
+    case Compare::Result::kLess:
+      return actual < c.value;
+    case Compare::Result::kGreater:
+      return actual > c.value;
   }
   return false;
 }
@@ -231,8 +241,6 @@ Status MemoryStore::Compact(int64_t revision) {
   return Status::OK();
 }
 
-std::unique_ptr<Store> OpenMemoryStore(const StoreOptions& options) {
-  return std::make_unique<MemoryStore>(options);
-}
+std::unique_ptr<Store> OpenMemoryStore(const StoreOptions& options) { return std::make_unique<MemoryStore>(options); }
 
 }  // namespace netkube::store

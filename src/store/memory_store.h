@@ -84,8 +84,8 @@ class MemoryStore : public Store {
   std::shared_ptr<WatchHub> hub_;
 
   std::mutex write_mu_;
-  int64_t head_revision_;                             // GUARDED_BY(write_mu_), newest assigned
-  std::unordered_map<std::string, Pending> pending_;  // GUARDED_BY(write_mu_)
+  int64_t head_revision_;                                      // GUARDED_BY(write_mu_), newest assigned
+  std::unordered_map<std::string, Pending> pending_;           // GUARDED_BY(write_mu_)
   std::deque<std::pair<int64_t, std::string>> pending_order_;  // GUARDED_BY(write_mu_)
 
   mutable std::shared_mutex state_mu_;

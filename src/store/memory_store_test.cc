@@ -171,8 +171,8 @@ TEST_P(StoreTest, PutFnSeesTheCommitRevision) {
 
 TEST_P(StoreTest, ThrowingPutFnFailsWithoutWriting) {
   auto s = Open();
-  auto r = s->Txn({}, {Op::Put("/a", "1"), Op::PutFn("/b", [](int64_t) -> std::string { throw std::runtime_error("boom"); })},
-                  {});
+  auto r = s->Txn(
+      {}, {Op::Put("/a", "1"), Op::PutFn("/b", [](int64_t) -> std::string { throw std::runtime_error("boom"); })}, {});
   EXPECT_EQ(r.status().reason(), Reason::kInternalError);
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("boom"));
   EXPECT_EQ(s->Revision(), 1);
@@ -238,10 +238,10 @@ TEST_P(StoreTest, RangeWithLimitMoreAndCount) {
 
 TEST_P(StoreTest, WatchFromPastRevisionReplaysInOrder) {
   auto s = Open();
-  ASSERT_TRUE(Put(*s, "/w/a", "1").ok());  // rev 2
+  ASSERT_TRUE(Put(*s, "/w/a", "1").ok());    // rev 2
   ASSERT_TRUE(Put(*s, "/other", "x").ok());  // rev 3
-  ASSERT_TRUE(Put(*s, "/w/a", "2").ok());  // rev 4
-  ASSERT_TRUE(Delete(*s, "/w/a").ok());    // rev 5
+  ASSERT_TRUE(Put(*s, "/w/a", "2").ok());    // rev 4
+  ASSERT_TRUE(Delete(*s, "/w/a").ok());      // rev 5
 
   auto w = s->Watch("/w/", PrefixEnd("/w/"), 2);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
@@ -364,7 +364,7 @@ TEST_P(StoreTest, CloseAndStoreShutdownEndWatches) {
   EXPECT_FALSE((*w1)->Next(&events, milliseconds(1000)));
 
   ASSERT_TRUE(Put(*s, "/a", "1").ok());
-  s.reset();  // the watcher outlives the store
+  s.reset();                                              // the watcher outlives the store
   EXPECT_TRUE((*w2)->Next(&events, milliseconds(1000)));  // what was queued still arrives
   EXPECT_EQ(events.size(), 1u);
   EXPECT_FALSE((*w2)->Next(&events, milliseconds(1000)));
@@ -419,8 +419,8 @@ TEST_P(StoreTest, ConcurrentCompareAndSwapLosesNoUpdate) {
         auto cur = s->Get("/counter");
         if (!cur.ok()) return;
         const std::string next = std::to_string(std::stoi(*cur->value) + 1);
-        auto r = s->Txn({Cmp("/counter", T::kModRevision, R::kEqual, cur->mod_revision)},
-                        {Op::Put("/counter", next)}, {});
+        auto r =
+            s->Txn({Cmp("/counter", T::kModRevision, R::kEqual, cur->mod_revision)}, {Op::Put("/counter", next)}, {});
         if (!r.ok()) return;
         if (r->succeeded) {
           ++i;
@@ -529,10 +529,12 @@ TEST(MemoryStoreTest, ReadsAndWatchesSeeOnlyDurableWritesAndNeverWaitForDisk) {
   std::promise<std::string> branch;
   StatusOr<TxnResult> second = Status::Internal("not run");
   std::thread cas([&] {
-    second = s.Txn({Cmp("/a", T::kModRevision, R::kEqual, 8)}, {Op::PutFn("/a", [&](int64_t rev) {
-                     branch.set_value("then@" + std::to_string(rev));
-                     return std::string("newer");
-                   })},
+    second = s.Txn({Cmp("/a", T::kModRevision, R::kEqual, 8)},
+                   {Op::PutFn("/a",
+                              [&](int64_t rev) {
+                                branch.set_value("then@" + std::to_string(rev));
+                                return std::string("newer");
+                              })},
                    {Op::PutFn("/b", [&](int64_t) {
                      branch.set_value("else");
                      return std::string("x");
@@ -567,7 +569,7 @@ TEST(MemoryStoreTest, WatchWithMoreBacklogThanItsQueueIsGone) {
   MemoryStore s(options);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(s, "/k", std::to_string(i)).ok());
   EXPECT_TRUE(s.Watch("/k", "", 1).status().IsGone());
-  EXPECT_TRUE(s.Watch("/k", "", 8).ok());  // 3 events to replay
+  EXPECT_TRUE(s.Watch("/k", "", 8).ok());      // 3 events to replay
   EXPECT_TRUE(s.Watch("/other", "", 1).ok());  // nothing to replay for this key
 }
 

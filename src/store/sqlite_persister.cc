@@ -45,8 +45,7 @@ std::string ColumnBytes(sqlite3_stmt* stmt, int column) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SqlitePersister>> SqlitePersister::Open(const std::string& data_dir,
-                                                                 PersistedState* state) {
+StatusOr<std::unique_ptr<SqlitePersister>> SqlitePersister::Open(const std::string& data_dir, PersistedState* state) {
   std::unique_ptr<SqlitePersister> p(new SqlitePersister());
   if (Status s = p->Init(data_dir); !s.ok()) return s;
   if (Status s = p->Load(state); !s.ok()) return s;
@@ -81,9 +80,9 @@ Status SqlitePersister::Init(const std::string& data_dir) {
   }
   sqlite3_busy_timeout(db_, 5000);
   // auto_vacuum only takes effect before the first table exists.
-  for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA secure_delete=OFF",
-                             "PRAGMA wal_autocheckpoint=1000", "PRAGMA journal_size_limit=16777216"}) {
+  for (const char* pragma :
+       {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "PRAGMA secure_delete=OFF", "PRAGMA wal_autocheckpoint=1000", "PRAGMA journal_size_limit=16777216"}) {
     if (Status s = Exec(pragma); !s.ok()) return s;
   }
   {

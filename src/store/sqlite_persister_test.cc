@@ -33,10 +33,10 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, ReopenKeepsDataRevisionsAndDeletes) {
   {
     auto s = Open();
-    ASSERT_TRUE(Put(*s, "/a", "1").ok());              // 2
-    ASSERT_TRUE(Put(*s, "/b", "x").ok());              // 3
-    ASSERT_TRUE(Put(*s, "/a", "2").ok());              // 4
-    ASSERT_TRUE(Delete(*s, "/b").ok());                // 5
+    ASSERT_TRUE(Put(*s, "/a", "1").ok());                   // 2
+    ASSERT_TRUE(Put(*s, "/b", "x").ok());                   // 3
+    ASSERT_TRUE(Put(*s, "/a", "2").ok());                   // 4
+    ASSERT_TRUE(Delete(*s, "/b").ok());                     // 5
     ASSERT_TRUE(s->Txn({}, {Op::Put("/c", "")}, {}).ok());  // 6, empty value
     ASSERT_EQ(s->Revision(), 6);
   }

@@ -10,8 +10,7 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir, co
   PersistedState state;
   StatusOr<std::unique_ptr<SqlitePersister>> persister = SqlitePersister::Open(data_dir, &state);
   if (!persister.ok()) return persister.status();
-  return std::unique_ptr<Store>(
-      std::make_unique<MemoryStore>(options, std::move(state), std::move(persister).value()));
+  return std::unique_ptr<Store>(std::make_unique<MemoryStore>(options, std::move(state), std::move(persister).value()));
 }
 
 }  // namespace netkube::store

@@ -64,10 +64,10 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   const size_t queue_limit_;
 
   mutable std::mutex mu_;
-  std::deque<std::shared_ptr<const Event>> history_;  // GUARDED_BY(mu_), oldest first
-  int64_t compact_revision_;                          // GUARDED_BY(mu_)
-  int64_t last_revision_;                             // GUARDED_BY(mu_), newest published
-  bool shut_down_ = false;                            // GUARDED_BY(mu_)
+  std::deque<std::shared_ptr<const Event>> history_;   // GUARDED_BY(mu_), oldest first
+  int64_t compact_revision_;                           // GUARDED_BY(mu_)
+  int64_t last_revision_;                              // GUARDED_BY(mu_), newest published
+  bool shut_down_ = false;                             // GUARDED_BY(mu_)
   std::vector<std::shared_ptr<WatchState>> watchers_;  // GUARDED_BY(mu_)
 };
 
