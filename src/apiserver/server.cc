@@ -12,6 +12,7 @@
 #include "apiserver/local_client.h"
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
+#include "apiserver/timed_store.h"
 #include "apiserver/tokens.h"
 #include "controllers/controllers.h"
 #include "store/store.h"
@@ -54,6 +55,7 @@ bool SplitHostPort(const std::string& addr, std::string* host, int* port) {
 struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<TimedStore> timed_store;
   std::unique_ptr<Admission> admission;
   std::optional<TokenIssuer> tokens;
   std::unique_ptr<Registry> registry;
@@ -102,6 +104,7 @@ Status Server::Start() {
     return Status::BadRequest("invalid --datastore \"" + o.datastore + "\": want sqlite or memory");
   }
   s.admission->Load(*s.store);
+  s.timed_store = std::make_unique<TimedStore>(*s.store, s.metrics);
 
   PkiOptions po;
   po.dir = o.data_dir;
@@ -112,7 +115,7 @@ Status Server::Start() {
   if (!issuer.ok()) return issuer.status();
   s.tokens.emplace(std::move(*issuer));
 
-  s.registry = std::make_unique<Registry>(*s.store, *s.admission, &*s.tokens);
+  s.registry = std::make_unique<Registry>(*s.timed_store, *s.admission, &*s.tokens);
   std::string first_host;
   int first_port = 6443;
   SplitHostPort(o.listen[0], &first_host, &first_port);
@@ -197,6 +200,7 @@ void Server::Stop() {
   s.client.reset();
   s.handler.reset();
   s.registry.reset();
+  s.timed_store.reset();
   s.store.reset();
 }
 
