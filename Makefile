@@ -38,8 +38,9 @@ bench: build
 	@bash bench/run.sh
 
 fuzz: deps
-	cmake -S . -B $(BUILD)-fuzz -G Ninja -DNETKUBE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
-	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DNETKUBE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target json_body_fuzz protobuf_fuzz smp_fuzz
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz
