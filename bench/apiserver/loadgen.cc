@@ -398,6 +398,7 @@ int Watch(const Args& a, const Target& t) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let every watch register server-side
 
+  std::vector<Clock::time_point> sent(updates);
   std::vector<Clock::time_point> responded(updates);
   std::unordered_map<long long, int> by_rv;
   int update_errors = 0;
@@ -405,6 +406,7 @@ int Watch(const Args& a, const Target& t) {
   for (int u = 0; u < updates && !wd.Expired(); ++u) {
     std::string patch = json{{"data", {{"counter", std::to_string(u)}}}}.dump();
     std::string target = path + "/w-" + Pad(u % objects);
+    sent[u] = Clock::now();
     bool ok = writer->Do("PATCH", target, "application/merge-patch+json", patch, "", &res, &err, t.headers) &&
               Expect(res, 200, "PATCH " + target, &err);
     responded[u] = Clock::now();
@@ -424,6 +426,7 @@ int Watch(const Args& a, const Target& t) {
   for (auto& th : threads) th.join();
 
   std::vector<double> lat;
+  std::vector<double> from_send;
   long long early = 0;
   int all_events = 0;
   long long missing = 0;
@@ -437,6 +440,7 @@ int Watch(const Args& a, const Target& t) {
         continue;
       }
       got[it->second] = true;
+      from_send.push_back(Ms(s.at - sent[it->second]));
       double ms = Ms(s.at - responded[it->second]);
       if (ms < 0) {
         ++early;
@@ -449,13 +453,15 @@ int Watch(const Args& a, const Target& t) {
     if (have == updates) ++all_events;
   }
   std::sort(lat.begin(), lat.end());
+  std::sort(from_send.begin(), from_send.end());
   std::printf(
       "RESULT mode=watch watchers=%d streaming=%d updates=%d update_errors=%d update_seconds=%.3f update_rate=%.1f "
       "events=%zu watchers_complete=%d missing=%lld unknown=%lld early=%lld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
-      "max_ms=%.3f stream_errors=%d timed_out=%d\n",
+      "max_ms=%.3f send_p50_ms=%.3f send_p99_ms=%.3f send_max_ms=%.3f stream_errors=%d timed_out=%d\n",
       watchers, streaming.load(), updates, update_errors, update_seconds,
       update_seconds > 0 ? updates / update_seconds : 0.0, lat.size(), all_events, missing, unknown, early,
       Percentile(lat, 0.5), Percentile(lat, 0.9), Percentile(lat, 0.99), lat.empty() ? 0.0 : lat.back(),
+      Percentile(from_send, 0.5), Percentile(from_send, 0.99), from_send.empty() ? 0.0 : from_send.back(),
       stream_errors.load(), wd.Expired() ? 1 : 0);
   return all_events == watchers && update_errors == 0 ? 0 : 1;
 }

@@ -26,13 +26,10 @@ json Container(const std::string& name, const std::string& image, int port, int 
           {"args", {"--port=" + std::to_string(port), "--log-level=info", "--shard=" + std::to_string(i % 16)}},
           {"ports", {{{"name", "http"}, {"containerPort", port}, {"protocol", "TCP"}}}},
           {"env",
-           {{{"name", "POD_NAME"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
-            {{"name", "POD_IP"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "status.podIP"}}}}}},
+           {{{"name", "POD_IP"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "status.podIP"}}}}}},
             {{"name", "LOG_FORMAT"}, {"value", "json"}}}},
           {"resources",
            {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}, {"limits", {{"cpu", "500m"}, {"memory", "256Mi"}}}}},
-          {"readinessProbe",
-           {{"httpGet", {{"path", "/healthz"}, {"port", port}}}, {"periodSeconds", 5}, {"failureThreshold", 3}}},
           {"volumeMounts", {{{"name", "config"}, {"mountPath", "/etc/app"}, {"readOnly", true}}}}};
 }
 
@@ -50,9 +47,7 @@ std::string PodBody(const std::string& name, const std::string& ns, const std::s
         {"annotations", {{"prometheus.io/scrape", "true"}, {"prometheus.io/port", "8080"}}}}},
       {"spec",
        {{"nodeName", node},
-        {"containers",
-         {Container("app", "registry.example/" + app + ":1.2.3", 8080, i),
-          Container("sidecar", "registry.example/proxy:2.0.1", 9090, i)}},
+        {"containers", {Container("app", "registry.example/" + app + ":1.2.3", 8080, i)}},
         {"volumes", {{{"name", "config"}, {"configMap", {{"name", app + "-config"}}}}}},
         {"terminationGracePeriodSeconds", 30}}}};
   return pod.dump();
@@ -84,8 +79,7 @@ std::string PodStatusPatch(int i) {
                  {"podIPs", {{{"ip", ip}}}},
                  {"startTime", t},
                  {"qosClass", "Burstable"},
-                 {"containerStatuses",
-                  {running("app", "registry.example/web:1.2.3"), running("sidecar", "registry.example/proxy:2.0.1")}}};
+                 {"containerStatuses", {running("app", "registry.example/web:1.2.3")}}};
   return json{{"status", status}}.dump();
 }
 
