@@ -1,5 +1,7 @@
 #include "controllers/deployment_controller.h"
 
+#include <atomic>
+
 #include "controllers/deployment_util.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/testing.h"
@@ -144,6 +146,30 @@ TEST_F(DeploymentTest, ScalesAndCleansHistory) {
   Json d = h.Get("apps", "Deployment", "default", "api");
   EXPECT_EQ(d["status"]["availableReplicas"], 5);
   EXPECT_EQ(h.client.Objects(pods).size(), 5u);
+}
+
+std::atomic<int64_t> g_skew_seconds{0};
+client::TimePoint SkewedNow() { return std::chrono::system_clock::now() + std::chrono::seconds(g_skew_seconds.load()); }
+
+TEST_F(DeploymentTest, ReportsProgressDeadlineExceeded) {
+  Json dep = MakeDeployment("slow", 2, "x:1");
+  dep["spec"]["progressDeadlineSeconds"] = 30;
+  h.client.Create(deployments, "default", dep);
+  h.Start();
+  Converge(/*ready=*/false);
+  Json d = h.Get("apps", "Deployment", "default", "slow");
+  EXPECT_EQ(Reason(d, "Progressing"), "ReplicaSetUpdated");  // pods were created: progress
+  EXPECT_EQ(Reason(d, "Available"), "MinimumReplicasUnavailable");
+  g_skew_seconds = 60;
+  client::SetClockForTesting(SkewedNow);
+  ASSERT_TRUE(dc.Sync("default/slow").ok());
+  client::SetClockForTesting(nullptr);
+  d = h.Get("apps", "Deployment", "default", "slow");
+  EXPECT_EQ(Reason(d, "Progressing"), "ProgressDeadlineExceeded");
+  std::string rs = client::NameOf(ReplicaSets()[0]);
+  EXPECT_EQ(deployment::GetCondition(d["status"], "Progressing")->value("message", ""),
+            "ReplicaSet \"" + rs + "\" has timed out progressing.");
+  EXPECT_EQ(deployment::GetCondition(d["status"], "Progressing")->value("status", ""), "False");
 }
 
 TEST(DeploymentUtilTest, HashIsStableAndSafe) {
