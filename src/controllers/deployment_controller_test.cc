@@ -148,6 +148,29 @@ TEST_F(DeploymentTest, ScalesAndCleansHistory) {
   EXPECT_EQ(h.client.Objects(pods).size(), 5u);
 }
 
+TEST_F(DeploymentTest, PausedOnlyScales) {
+  h.client.Create(deployments, "default", MakeDeployment("p", 2, "v1"));
+  h.Start();
+  Converge();
+  Json d = h.Get("apps", "Deployment", "default", "p");
+  d["spec"]["paused"] = true;
+  d["spec"]["template"]["spec"]["containers"][0]["image"] = "v2";
+  d["spec"]["replicas"] = 3;
+  h.client.Update(deployments, "default", d);
+  Converge();
+  ASSERT_EQ(ReplicaSets().size(), 1u);  // no rollout while paused
+  EXPECT_EQ(ReplicaSets()[0]["spec"]["replicas"], 3);
+  d = h.Get("apps", "Deployment", "default", "p");
+  EXPECT_EQ(Reason(d, "Progressing"), "DeploymentPaused");
+  d["spec"]["paused"] = false;
+  h.client.Update(deployments, "default", d);
+  Converge();
+  EXPECT_EQ(ReplicaSets().size(), 2u);
+  d = h.Get("apps", "Deployment", "default", "p");
+  EXPECT_EQ(d["status"]["updatedReplicas"], 3);
+  EXPECT_EQ(Reason(d, "Progressing"), "NewReplicaSetAvailable");
+}
+
 std::atomic<int64_t> g_skew_seconds{0};
 client::TimePoint SkewedNow() { return std::chrono::system_clock::now() + std::chrono::seconds(g_skew_seconds.load()); }
 
