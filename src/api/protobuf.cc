@@ -29,6 +29,7 @@
 #include "api/protobuf.h"
 #include "api/protobuf_wire.h"
 #include "api/schema.h"
+#include "util/base64.h"
 
 namespace netkube::api {
 namespace proto {
@@ -274,7 +275,7 @@ Status Decoder::Value(const TypeDef& t, const Field& f, int wire, Reader& r, int
       *out = proto::SanitizeUtf8(data);
       return Status::OK();
     case ValueType::kBytes:
-      *out = proto::Base64Encode(data);
+      *out = Base64Encode(data);
       return Status::OK();
     case ValueType::kIntOrString: {
       uint64_t type = 0, ival = 0;

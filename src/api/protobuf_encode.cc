@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/protobuf.h"
+
 #include "api/protobuf_wire.h"
 #include "api/schema.h"
+#include "util/base64.h"
 
 namespace netkube::api {
 namespace {
@@ -47,7 +49,7 @@ Status EncodeValue(const TypeDef& t, const Field& f, int tag, const json& v, int
       return Status::OK();
     case ValueType::kBytes: {
       if (!v.is_string()) return Bad(t, f, "want a base64 string");
-      auto b = proto::Base64Decode(v.get_ref<const std::string&>());
+      auto b = Base64Decode(v.get_ref<const std::string&>());
       if (!b) return Bad(t, f, "illegal base64 data");
       w.Bytes(tag, *b);
       return Status::OK();

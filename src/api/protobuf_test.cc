@@ -5,6 +5,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "util/base64.h"
 #include <nlohmann/json.hpp>
 
 #include "api/protobuf_wire.h"
@@ -210,11 +212,11 @@ TEST(ProtobufWireTest, Times) {
 }
 
 TEST(ProtobufWireTest, Base64AndUtf8) {
-  EXPECT_EQ(proto::Base64Encode("v"), "dg==");
-  EXPECT_EQ(proto::Base64Encode("ab"), "YWI=");
-  EXPECT_EQ(proto::Base64Encode("abc"), "YWJj");
-  EXPECT_EQ(*proto::Base64Decode("dg=="), "v");
-  EXPECT_FALSE(proto::Base64Decode("d=g=").has_value());
+  EXPECT_EQ(Base64Encode("v"), "dg==");
+  EXPECT_EQ(Base64Encode("ab"), "YWI=");
+  EXPECT_EQ(Base64Encode("abc"), "YWJj");
+  EXPECT_EQ(*Base64Decode("dg=="), "v");
+  EXPECT_FALSE(Base64Decode("d=g=").has_value());
   EXPECT_EQ(proto::SanitizeUtf8("a\xff" "b\xc3\xa9"), "a\xef\xbf\xbd" "b\xc3\xa9");
 }
 

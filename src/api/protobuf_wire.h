@@ -63,10 +63,6 @@ class Writer {
   std::string out_;
 };
 
-std::string Base64Encode(std::string_view in);
-// Standard alphabet with padding, as Go's encoding/json writes []byte.
-std::optional<std::string> Base64Decode(std::string_view in);
-
 // Replaces each byte that is not part of valid UTF-8 with U+FFFD, as Go's
 // encoding/json does when it writes a string.
 std::string SanitizeUtf8(std::string_view in);

@@ -5,6 +5,8 @@
 // or (the serving certificate) when a SAN needed now is missing.
 #include "apiserver/certs.h"
 
+#include "util/base64.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -384,13 +386,7 @@ Status EnsureSaKey(const std::string& key_path, const std::string& pub_path) {
   return WriteFile(pub_path, *pub, 0644);
 }
 
-std::string Base64(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string Base64(const std::string& in) { return Base64Encode(in); }
 
 }  // namespace
 

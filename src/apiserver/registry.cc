@@ -17,6 +17,7 @@
 #include "apiserver/admission.h"
 #include "apiserver/objects.h"
 #include "apiserver/subresources.h"
+#include "util/base64.h"
 
 namespace netkube::apiserver {
 
@@ -157,57 +158,6 @@ bool NamespaceFinalized(const json& ns_obj) {
   return Finalizers(ns_obj).empty();
 }
 
-std::string Base64(std::string_view in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += t[v >> 18];
-    out += t[(v >> 12) & 63];
-    out += t[(v >> 6) & 63];
-    out += t[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += t[v >> 18];
-    out += t[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += t[v >> 18];
-    out += t[(v >> 12) & 63];
-    out += t[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-bool Unbase64(std::string_view in, std::string* out) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = val(c);
-    if (v < 0) return false;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string NowRfc3339() {
@@ -311,9 +261,8 @@ StatusOr<ListResult> Registry::List(const api::Kind& kind, std::string_view ns, 
   }
   std::string start = prefix;
   if (!params.continue_token.empty()) {
-    std::string decoded;
     json tok;
-    if (Unbase64(params.continue_token, &decoded)) tok = json::parse(decoded, nullptr, false);
+    if (auto decoded = Base64Decode(params.continue_token)) tok = json::parse(*decoded, nullptr, false);
     if (!tok.is_object() || !tok.contains("start") || !tok["start"].is_string()) {
       return Status::BadRequest("continue key is not valid: invalid continue token");
     }
@@ -332,7 +281,7 @@ StatusOr<ListResult> Registry::List(const api::Kind& kind, std::string_view ns, 
   }
   if (i < r.kvs.size()) {
     json tok = {{"v", "meta.k8s.io/v1"}, {"rv", r.revision}, {"start", r.kvs[i].key.substr(prefix.size())}};
-    out.continue_token = Base64(tok.dump());
+    out.continue_token = Base64Encode(tok.dump());
     if (params.labels.Empty() && params.fields.Empty()) out.remaining = static_cast<int64_t>(r.kvs.size() - i);
   }
   return out;
