@@ -1,0 +1,43 @@
+// Test helpers for kernel tests: named network namespaces that are always
+// removed (also when a test fails), and in-process connectivity checks (ICMP
+// echo and TCP connect) run from inside a namespace.
+//
+// REQUIRES: root, inside a private network namespace (scripts/in-netns).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "netlink/ip.h"
+#include "netlink/netns.h"
+#include "util/status.h"
+
+namespace netkube::testing {
+
+// Creates named namespaces "nkt<pid>-<suffix>" and deletes every one of them
+// in its destructor.
+class NetNsPool {
+ public:
+  NetNsPool();
+  ~NetNsPool();
+  // REQUIRES: suffix unique within this pool.
+  StatusOr<netlink::NetNs> Create(const std::string& suffix);
+  std::string NameOf(const std::string& suffix) const { return prefix_ + suffix; }
+  std::string PathOf(const std::string& suffix) const { return std::string(netlink::NetNs::kRunDir) + "/" + NameOf(suffix); }
+  // Deletes one namespace now (idempotent).
+  void Delete(const std::string& suffix);
+
+ private:
+  std::string prefix_;
+  std::vector<std::string> names_;
+};
+
+// Sends one ICMP echo from inside `from` to `to` and waits up to timeout_ms
+// for the reply.
+Status Ping(const netlink::NetNs& from, netlink::Ipv4 to, int timeout_ms = 2000);
+
+// Listens on `addr`:port inside `server_ns`, connects from inside
+// `client_ns`, exchanges one message both ways.
+Status TcpExchange(const netlink::NetNs& server_ns, netlink::Ipv4 addr, int port, const netlink::NetNs& client_ns);
+
+}  // namespace netkube::testing
