@@ -132,13 +132,42 @@ loadgen() {
 # kb_status PID FIELD: VmRSS/VmHWM in MB.
 mem_mb() { awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
+# cpu_s PID: user+system CPU seconds the process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# per_op CPU_BEFORE CPU_AFTER N: server CPU milliseconds per operation.
+per_op() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n + 0 == 0) print "-"; else printf "%.3f", (b - a) * 1000 / n }'; }
+
 kube() { kubectl --kubeconfig "$TMP/$1/admin.kubeconfig" --request-timeout=30s "${@:2}"; }
+
+# perf_start PHASE PID / perf_stop: with BENCH_PERF=1, profiles the server
+# during one phase and keeps its top symbols (self time) for the report.
+PERF_PID=""
+PERF_PHASE=""
+PERF_PHASES=()
+perf_start() {
+  [[ "${BENCH_PERF:-0}" == "1" ]] && command -v perf >/dev/null || return 0
+  PERF_PHASE=$1
+  perf record -F 499 -g -p "$2" -o "$TMP/perf-$1.data" >/dev/null 2>&1 &
+  PERF_PID=$!
+  PIDS+=("$PERF_PID")
+  sleep 0.5
+}
+perf_stop() {
+  [[ -n "$PERF_PID" ]] || return 0
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=""
+  perf report -i "$TMP/perf-$PERF_PHASE.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null |
+    grep -v '^#' | grep '%' | head -14 | cut -c1-140 >"$TMP/perf-$PERF_PHASE.txt" || true
+  PERF_PHASES+=("$PERF_PHASE")
+}
 
 # --- the machine ------------------------------------------------------------
 say "netkube API server benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "  commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), build $(basename "$BUILD")"
 say "  machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
 say "  data dirs on $(df -T "$TMP" | awk 'NR==2 {print $2 " (" $1 ")"}'), shared with other work on this machine"
+say "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares these cores: expect run-to-run spread)"
 say "  clients: netkube-loadgen, $CLIENTS threads, one keep-alive HTTPS connection each, admin client cert"
 say ""
 
@@ -146,25 +175,19 @@ say ""
 start_server sqlite sqlite 16443 ${BENCH_SERVER_FLAGS:-}
 SQLITE_PID=$SERVER_PID
 kube sqlite create namespace bench >/dev/null
-PERF_PID=""
-if [[ "${BENCH_PERF:-0}" == "1" ]] && command -v perf >/dev/null; then
-  perf record -F 499 -g -p "$SQLITE_PID" -o "$TMP/perf.data" >/dev/null 2>&1 &
-  PERF_PID=$!
-  sleep 0.5
-fi
+perf_start sqlite-create "$SQLITE_PID"
+C0=$(cpu_s "$SQLITE_PID")
 CM_SQLITE=$(loadgen sqlite 16443 create --kind configmap --ns bench --count "$COUNT" --clients "$CLIENTS" --size 400)
-if [[ -n "$PERF_PID" ]]; then
-  kill -INT "$PERF_PID" 2>/dev/null || true
-  wait "$PERF_PID" 2>/dev/null || true
-  perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' |
-    head -25 >"$TMP/perf.txt" || true
-fi
+CPU_SQLITE=$(per_op "$C0" "$(cpu_s "$SQLITE_PID")" "$COUNT")
+perf_stop
 stop_server "$SQLITE_PID"
 
 start_server memory memory 16444 ${BENCH_SERVER_FLAGS:-}
 MEMORY_PID=$SERVER_PID
 kube memory create namespace bench >/dev/null
+C0=$(cpu_s "$MEMORY_PID")
 CM_MEMORY=$(loadgen memory 16444 create --kind configmap --ns bench --count "$COUNT" --clients "$CLIENTS" --size 400)
+CPU_MEMORY=$(per_op "$C0" "$(cpu_s "$MEMORY_PID")" "$COUNT")
 stop_server "$MEMORY_PID"
 
 say "1. create $COUNT ConfigMaps (~400 B data, body $(field "$CM_SQLITE" body_bytes) B), $CLIENTS clients"
@@ -175,6 +198,7 @@ row "memory: creates/s" "$(field "$CM_MEMORY" rate)" "/s" 5000 ge
 row "memory: p50 latency" "$(field "$CM_MEMORY" p50_ms)" "ms" "" le 1000
 row "memory: p99 latency" "$(field "$CM_MEMORY" p99_ms)" "ms" 5 le 1000
 say "  durable/memory throughput: x$(ratio "$(field "$CM_SQLITE" rate)" "$(field "$CM_MEMORY" rate)")   errors: sqlite $(field "$CM_SQLITE" errors), memory $(field "$CM_MEMORY" errors)"
+say "  server CPU per create: sqlite $CPU_SQLITE ms, memory $CPU_MEMORY ms (the load generator shares the 2 cores)"
 say ""
 
 # --- 2-4. watch, pods, lists, memory on a durable server with controllers ----
@@ -185,7 +209,9 @@ kube main create namespace bench-pods >/dev/null
 sleep 1
 RSS_EMPTY=$(mem_mb "$MAIN_PID" VmRSS)
 
+perf_start watch "$MAIN_PID"
 WATCH=$(loadgen main 16445 watch --ns bench-watch --watchers 100 --updates 1000 --objects 10 --size 400)
+perf_stop
 say "3. 100 watchers (one connection each), 1,000 ConfigMap updates (merge patch, one client, sequential)"
 row "delivery after the update's response, p50" "$(field "$WATCH" p50_ms)" "ms" "" le
 row "delivery after the update's response, p99" "$(field "$WATCH" p99_ms)" "ms" 20 le
@@ -199,9 +225,17 @@ PODS=$(loadgen main 16445 create --kind pod --ns bench-pods --count "$COUNT" --c
 POD_BYTES=$(kube main get --raw "/api/v1/namespaces/bench-pods/pods/pod-00000" | wc -c)
 sleep 2
 RSS_PODS=$(mem_mb "$MAIN_PID" VmRSS)
+perf_start list-json "$MAIN_PID"
+C0=$(cpu_s "$MAIN_PID")
 LIST_JSON=$(loadgen main 16445 list --path /api/v1/pods --runs 10)
+CPU_JSON=$(per_op "$C0" "$(cpu_s "$MAIN_PID")" 11)
+perf_stop
+perf_start list-table "$MAIN_PID"
+C0=$(cpu_s "$MAIN_PID")
 LIST_TABLE=$(loadgen main 16445 list --path /api/v1/pods --runs 10 \
   --accept 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json')
+CPU_TABLE=$(per_op "$C0" "$(cpu_s "$MAIN_PID")" 11)
+perf_stop
 RSS_AFTER=$(mem_mb "$MAIN_PID" VmRSS)
 HWM=$(mem_mb "$MAIN_PID" VmHWM)
 stop_server "$MAIN_PID"
@@ -212,11 +246,24 @@ row "list JSON p99" "$(field "$LIST_JSON" p99_ms)" "ms" 150 le 30000
 row "list Table p50" "$(field "$LIST_TABLE" p50_ms)" "ms" 150 le
 row "list Table p99" "$(field "$LIST_TABLE" p99_ms)" "ms" 150 le 30000
 say "  response sizes: JSON $(field "$LIST_JSON" bytes) B, Table $(field "$LIST_TABLE" bytes) B ($(field "$LIST_TABLE" items) rows)"
+say "  server CPU per list: JSON $CPU_JSON ms, Table $CPU_TABLE ms (min of 10: JSON $(field "$LIST_JSON" min_ms) ms, Table $(field "$LIST_TABLE" min_ms) ms)"
+say "  runs in order (ms): JSON $(field "$LIST_JSON" runs_ms); Table $(field "$LIST_TABLE" runs_ms)"
 say ""
+# The same pods on a server without controllers: what the informer caches cost.
+start_server bare sqlite 16446 --no-controllers
+BARE_PID=$SERVER_PID
+kube bare create namespace bench-pods >/dev/null
+BARE=$(loadgen bare 16446 create --kind pod --ns bench-pods --count "$COUNT" --clients "$CLIENTS" --status 1 --deadline 240)
+sleep 2
+RSS_BARE=$(mem_mb "$BARE_PID" VmRSS)
+stop_server "$BARE_PID"
+
 say "4. server memory (sqlite, controllers on)"
 row "VmRSS holding $COUNT pods" "$RSS_PODS" "MB" 150 le
 row "VmHWM after the lists" "$HWM" "MB" 150 le
-say "  VmRSS: empty $RSS_EMPTY MB, with pods $RSS_PODS MB, after lists $RSS_AFTER MB"
+say "  VmRSS: empty $RSS_EMPTY MB, with pods $RSS_PODS MB, after lists $RSS_AFTER MB; raw pod JSON $(awk -v b="$(field "$LIST_JSON" bytes)" 'BEGIN { printf "%.1f", b / 1048576 }') MB"
+row "VmRSS holding $COUNT pods, --no-controllers" "$RSS_BARE" "MB" 150 le
+say "  so the controllers (informer caches) hold about $(awk -v a="$RSS_PODS" -v b="$RSS_BARE" 'BEGIN { printf "%.0f", a - b }') MB"
 say ""
 
 # --- anchor: etcd --------------------------------------------------------------
@@ -243,16 +290,19 @@ if command -v etcd >/dev/null; then
   say ""
 fi
 
-if [[ -s "$TMP/perf.txt" ]]; then
-  say "perf: netkube server during the durable creates (self time, top symbols)"
-  sed 's/^/  /' "$TMP/perf.txt" | tee -a "$REPORT"
-  say ""
-fi
+for phase in "${PERF_PHASES[@]}"; do
+  if [[ -s "$TMP/perf-$phase.txt" ]]; then
+    say "perf: netkube server during $phase (self time, top symbols)"
+    sed 's/^/  /' "$TMP/perf-$phase.txt" | tee -a "$REPORT"
+    say ""
+  fi
+done
 
 say "raw: $CM_SQLITE"
 say "raw: $CM_MEMORY"
 say "raw: $WATCH"
 say "raw: $PODS"
+say "raw: $BARE"
 say "raw: $LIST_JSON"
 say "raw: $LIST_TABLE"
 [[ -n "${ETCD:-}" ]] && say "raw: $ETCD"

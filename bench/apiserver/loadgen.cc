@@ -304,9 +304,13 @@ int List(const Args& a, const Target& t) {
     }
     lat.push_back(ms);
   }
+  std::string in_order;
+  for (double ms : lat) in_order += (in_order.empty() ? "" : ",") + std::to_string(static_cast<int>(ms + 0.5));
   std::sort(lat.begin(), lat.end());
   std::printf(
-      "RESULT mode=list runs=%zu errors=%d items=%zu bytes=%zu min_ms=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f "
+      "RESULT mode=list runs_ms=%s", in_order.c_str());
+  std::printf(
+      " runs=%zu errors=%d items=%zu bytes=%zu min_ms=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f "
       "timed_out=%d\n",
       lat.size(), errors, items, bytes, lat.empty() ? 0.0 : lat.front(), Percentile(lat, 0.5), Percentile(lat, 0.99),
       lat.empty() ? 0.0 : lat.back(), wd.Expired() ? 1 : 0);
