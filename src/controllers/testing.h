@@ -28,12 +28,14 @@ struct Harness {
       ASSERT_GE(inf->LastResourceVersion(), client.LastRevision(inf->kind())) << inf->kind().plural;
     }
   }
-  // Drains the controller's queue by syncing ready keys (settling between
-  // rounds) until none is ready; returns how many syncs ran.
+  // Drains the controller's queue by syncing keys (settling between rounds)
+  // until none becomes ready within a short wait, so retries after a conflict
+  // (backoff of a few ms) run too while long requeues (minReadySeconds,
+  // deadlines) do not; returns how many syncs ran.
   int Drain(client::Controller& c, int max = 200) {
     int n = 0;
     Settle();
-    while (n < max && c.ProcessNext(std::chrono::milliseconds(0))) {
+    while (n < max && c.ProcessNext(std::chrono::milliseconds(15))) {
       ++n;
       Settle();
     }
