@@ -85,7 +85,8 @@ expect_contains "namespace: no resource quota" "$d" "No resource quota."
 expect_contains "namespace: no limit range" "$d" "No LimitRange resource."
 
 expect_ok "describe configmap" kubectl describe configmap web-config -n shop
-expect_contains "configmap data" "$OUT" $'Data\n====\ngreeting:\n----\nhello\n\nmode:\n----\nproduction'
+# (kubectl 1.27 prints no blank line between entries)
+expect_contains "configmap data" "$(grep -v '^$' <<<"$OUT")" $'Data\n====\ngreeting:\n----\nhello\nmode:\n----\nproduction'
 expect_contains "configmap binary data" "$OUT" $'BinaryData\n===='
 
 expect_ok "describe secret" kubectl describe secret web-secret -n shop
