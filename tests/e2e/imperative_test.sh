@@ -104,7 +104,7 @@ expect_eq "label removal: message" "configmap/settings unlabeled" "$OUT"
 expect_eq "label removed" "" "$(jp cm settings -o jsonpath='{.metadata.labels}')"
 expect_not_contains "no empty labels map is left (omitempty)" "$(jp cm settings -o yaml)" "labels: {}"
 expect_ok "annotate" kubectl annotate cm settings owner=alice
-expect_eq "annotate: message" "configmap/settings annotated" "$OUT"
+expect_match "annotate: message" "$OUT" '^configmap/settings annotated?$'  # kubectl 1.27 says "annotate"
 expect_fail "annotate without --overwrite" "--overwrite is false" kubectl annotate cm settings owner=bob
 expect_ok "annotate --overwrite" kubectl annotate cm settings owner=bob --overwrite
 expect_eq "annotation overwritten" "bob" "$(jp cm settings -o jsonpath='{.metadata.annotations.owner}')"
