@@ -100,13 +100,21 @@ void Informer::Run() {
       }
       std::unique_ptr<WatchStream> stream = std::move(*w);
       WatchEvent ev;
+      auto opened = std::chrono::steady_clock::now();
+      bool got_event = false;
       while (!stop_.load()) {
         if (options_.resync.count() > 0 && std::chrono::steady_clock::now() >= next_resync) {
           Resync();
           next_resync = std::chrono::steady_clock::now() + options_.resync;
         }
-        if (!stream->Next(&ev, kPoll)) break;  // ended: rewatch from rv
+        if (!stream->Next(&ev, kPoll)) {
+          // Ended: rewatch from rv, but not in a hot loop if streams end at once.
+          if (!got_event && std::chrono::steady_clock::now() - opened < std::chrono::milliseconds(50))
+            Sleep(std::chrono::milliseconds(100));
+          break;
+        }
         if (ev.type.empty()) continue;
+        got_event = true;
         if (ev.type == "ERROR") {
           LOG_V(2) << "watch " << kind_.plural << " error: " << ev.object.dump();
           relist = true;

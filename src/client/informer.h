@@ -1,9 +1,11 @@
 // Informer: a list+watch cache of one kind, as client-go's shared informer.
 //
 // Start() runs one thread that Lists the kind (optionally one namespace and
-// label/field selectors), then Watches from the list's resourceVersion. When
-// the watch ends or reports Gone (410), it lists again and reconciles the cache
-// with the new list (deletes for objects that vanished). Event handlers run on
+// label/field selectors), then Watches from the list's resourceVersion. When a
+// watch stream ends, it watches again from the last resourceVersion it saw;
+// when that fails or a stream reports an ERROR such as Gone (410 Expired), it
+// lists again and reconciles the cache with the new list (deletes for objects
+// that vanished, updates for changed ones). Event handlers run on
 // that one thread, in event order; they must be quick (enqueue a key).
 //
 // The cache is read through the Lister, from any thread. Objects are immutable
