@@ -184,6 +184,24 @@ expect_eq "paused" "true" "$(jp deploy echoserver -o jsonpath='{.spec.paused}')"
 expect_ok "rollout resume" kubectl rollout resume deployment/echoserver
 expect_eq "resumed" "" "$(jp deploy echoserver -o jsonpath='{.spec.paused}')"
 
+# --- the other seed transcripts ------------------------------------------------------------------------
+expect_ok "create -f pod.yaml (multi-container)" kubectl create -f "$E2E_TESTDATA/multi-container-pod.yaml"
+expect_eq "create -f pod.yaml: message" "pod/multi-container created" "$OUT"
+run kubectl get pod multi-container --no-headers
+expect_match "multi-container pod row" "$(tr -s ' ' <<<"$OUT")" '^multi-container 0/2 Pending 0 [0-9]+s$'
+# An unscheduled pod has no log location: kube-apiserver answers an empty stream.
+expect_ok "logs of an unscheduled pod's container" kubectl logs multi-container -c sidecar
+expect_eq "logs of an unscheduled pod: empty" "" "$OUT"
+expect_fail "logs of a missing container" "container nope is not valid for pod multi-container" kubectl logs multi-container -c nope
+expect_ok "create -f service-definition.yml (NodePort 30008)" kubectl create -f "$E2E_TESTDATA/service-nodeport-definition.yml"
+expect_eq "create service: message" "service/myapp-service created" "$OUT"
+run kubectl get service myapp-service --no-headers
+expect_match "get service shows port:nodePort" "$(tr -s ' ' <<<"$OUT")" '^myapp-service NodePort 10\.[0-9.]+ <none> 80:30008/TCP [0-9]+s$'
+expect_ok "get nodes (none yet)" kubectl get nodes
+expect_contains "get nodes: no resources" "$ERR" "No resources found"
+expect_ok "get pods --all-namespaces" kubectl get pods --all-namespaces
+expect_eq "get pods --all-namespaces header" "NAMESPACE NAME READY STATUS RESTARTS AGE" "$(head -n 1 <<<"$OUT" | tr -s ' ')"
+
 # --- token ---------------------------------------------------------------------------------------------
 wait_for "serviceaccount default" 50 kubectl get sa default
 expect_ok "create token default" kubectl create token default
@@ -200,7 +218,10 @@ claims=$(base64 -d <<<"$payload" 2>/dev/null)
 expect_eq "token --duration=10m lifetime" "600" "$(jq -r '.exp - .iat' <<<"$claims")"
 r=$(curl -sS --max-time 20 --cacert "$CA_CRT" -H "Authorization: Bearer $token" -o /dev/null -w '%{http_code}' "$SERVER_URL/api/v1/namespaces/default/pods")
 if [[ $r != 401 ]]; then pass "the token authenticates (HTTP $r)"; else fail "the token authenticates" "got HTTP 401"; fi
-r=$(curl -sS --max-time 20 --cacert "$CA_CRT" -H "Authorization: Bearer ${token%?}x" -o /dev/null -w '%{http_code}' "$SERVER_URL/api/v1/namespaces/default/pods")
+# Change one character inside the signature (not the last, whose low bits are padding).
+c=${token:${#token}-20:1}; [[ $c == A ]] && c=B || c=A
+bad_token=${token:0:${#token}-20}$c${token:${#token}-19}
+r=$(curl -sS --max-time 20 --cacert "$CA_CRT" -H "Authorization: Bearer $bad_token" -o /dev/null -w '%{http_code}' "$SERVER_URL/api/v1/namespaces/default/pods")
 expect_eq "a tampered token is 401" "401" "$r"
 expect_fail "token for a missing serviceaccount" 'serviceaccounts "ghost" not found' kubectl create token ghost
 
