@@ -99,12 +99,15 @@ Status EnsureForwarding() {
   return netlink::WriteSysctl("net.ipv4.ip_forward", "1");
 }
 
-Status ConfigurePod(const NetNs& ns, const RuntimeConf& rc, const PodPlan& plan) {
+// gateway_mac: in routed mode, the host veth's MAC, pinned as the pod's
+// neighbour entry for 169.254.1.1 so the pod needs no ARP for its gateway.
+Status ConfigurePod(const NetNs& ns, const RuntimeConf& rc, const PodPlan& plan, const Mac* gateway_mac) {
   auto pod = Handle::OpenIn(ns);
   if (!pod.ok()) return pod.status();
   Status s = pod->SetLinkUp("lo");
   if (s.ok()) s = pod->SetLinkUp(rc.ifname);
   if (s.ok()) s = pod->AddAddress(rc.ifname, plan.pod_address);
+  if (s.ok() && gateway_mac != nullptr) s = pod->SetNeighbour(rc.ifname, plan.gateway, *gateway_mac);
   for (const Route& r : plan.pod_routes) {
     if (s.ok()) s = pod->AddRoute(r);
   }
@@ -163,10 +166,11 @@ StatusOr<Result> CmdAdd(const RuntimeConf& rc, const PluginConfig& config) {
     }
   }
   if (!s.ok()) return fail(s);
-  s = ConfigurePod(*ns, rc, plan);
-  if (!s.ok()) return fail(s);
   auto link = host->GetLink(plan.host_veth);
   if (!link.ok()) return fail(link.status());
+  bool routed = config.mode == PluginConfig::Mode::kRouted;
+  s = ConfigurePod(*ns, rc, plan, routed ? &link->mac : nullptr);
+  if (!s.ok()) return fail(s);
   return BuildResult(config, rc, plan, link->mac.ToString());
 }
 

@@ -11,7 +11,11 @@
 //         CNI_NETNS with MAC 0a:58:<ip>, both with the configured MTU
 //   pod:  lo up, ifname up, ADDR/prefix, default route via the gateway
 // ADD (routed mode): no bridge; proxy_arp on the host veth, a /32 host route
-//   to the pod, pod ADDR/32, 169.254.1.1 on-link, default via 169.254.1.1.
+//   to the pod, pod ADDR/32, 169.254.1.1 on-link with a permanent neighbour
+//   entry (the host veth's MAC, so no node default route is needed for
+//   proxy ARP to answer), default via 169.254.1.1.
+//   REQUIRES: the node has some IPv4 address (lo up is enough), or it cannot
+//   ARP for its pods.
 // DEL: releases the address, deletes the pod interface (which removes the
 //   pair) and the host veth; anything already missing is success.
 // CHECK: the interface, address, host side and reservation of prevResult.
