@@ -97,4 +97,30 @@ nlohmann::json TableCells(const Kind& k, const nlohmann::json& obj, std::time_t 
   }
 }
 
+std::string RenderTimeMarkers(std::string_view text, std::time_t now) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    // A marker is "\x01T<digits>\x01" raw, or "\u0001T<digits>\u0001" in JSON.
+    size_t delim = 0;
+    if (text[i] == '\x01') delim = 1;
+    else if (text.compare(i, 6, "\\u0001") == 0) delim = 6;
+    if (delim != 0 && i + delim < text.size() && text[i + delim] == 'T') {
+      size_t j = i + delim + 1;
+      long long t = 0;
+      bool digits = false, negative = false;
+      if (j < text.size() && text[j] == '-') negative = true, ++j;
+      while (j < text.size() && text[j] >= '0' && text[j] <= '9') t = t * 10 + (text[j++] - '0'), digits = true;
+      if (digits && text.compare(j, delim, delim == 1 ? std::string_view("\x01") : std::string_view("\\u0001")) == 0) {
+        out += HumanDuration(static_cast<long>(now - (negative ? -t : t)));
+        i = j + delim;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 }  // namespace netkube::api

@@ -33,7 +33,9 @@ const json& Array(const json& obj, std::initializer_list<const char*> path);
 // Seconds since the epoch of an RFC 3339 time ("2024-05-01T10:00:00Z",
 // fractional seconds and offsets allowed); nullopt when absent or malformed.
 std::optional<std::time_t> ParseTime(const json* value);
-// HumanDuration(now - t), or "<unknown>" when `value` is absent/unparsable.
+// HumanDuration(now - t), or a time marker when now is kDeferredNow.
+std::string DurationSince(std::time_t t, std::time_t now);
+// DurationSince(value), or "<unknown>" when `value` is absent/unparsable.
 std::string TimeSince(const json* value, std::time_t now);
 // The Age cell: TimeSince(metadata.creationTimestamp).
 std::string Age(const json& obj, std::time_t now);

@@ -158,7 +158,7 @@ json PodCells(const json& pod, std::time_t now) {
 
   std::string restarts_cell = std::to_string(restarts);
   if (restarts != 0 && last_restart.at) {
-    restarts_cell += " (" + HumanDuration(static_cast<long>(now - *last_restart.at)) + " ago)";
+    restarts_cell += " (" + DurationSince(*last_restart.at, now) + " ago)";
   }
 
   std::string ip;

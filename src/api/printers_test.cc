@@ -524,5 +524,18 @@ TEST(Printers, DefaultTableForKindsWithoutPrinter) {
   EXPECT_EQ(TableCells(k, obj, kNow), json::array({"w", "2024-05-01T10:00:00Z"}));
 }
 
+TEST(PrintersTest, DeferredTimesRenderLater) {
+  const Kind* pod_kind = FindByKind("", "v1", "Pod");
+  nlohmann::json pod = nlohmann::json::parse(R"({"metadata":{"name":"p","creationTimestamp":"2024-02-12T12:56:00Z"},
+    "spec":{"containers":[{"name":"c"}]},"status":{"phase":"Running","containerStatuses":[{"name":"c","ready":true,
+    "restartCount":2,"lastState":{"terminated":{"finishedAt":"2024-02-12T13:00:00Z"}}}]}})");
+  std::time_t created = 1707742560;  // 2024-02-12T12:56:00Z
+  nlohmann::json now_cells = TableCells(*pod_kind, pod, created + 3600);
+  nlohmann::json deferred = TableCells(*pod_kind, pod, kDeferredNow);
+  EXPECT_NE(deferred.dump(), now_cells.dump());
+  EXPECT_EQ(RenderTimeMarkers(deferred.dump(), created + 3600), now_cells.dump());
+  EXPECT_EQ(RenderTimeMarkers("no markers \\u0001 here", 5), "no markers \\u0001 here");
+}
+
 }  // namespace
 }  // namespace netkube::api

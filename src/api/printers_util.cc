@@ -110,10 +110,15 @@ std::optional<std::time_t> ParseTime(const json* value) {
   return timegm(&tm) - offset;
 }
 
+std::string DurationSince(std::time_t t, std::time_t now) {
+  if (now == kDeferredNow) return "\x01T" + std::to_string(static_cast<long long>(t)) + "\x01";
+  return HumanDuration(static_cast<long>(now - t));
+}
+
 std::string TimeSince(const json* value, std::time_t now) {
   auto t = ParseTime(value);
   if (!t) return "<unknown>";
-  return HumanDuration(static_cast<long>(now - *t));
+  return DurationSince(*t, now);
 }
 
 std::string Age(const json& obj, std::time_t now) {

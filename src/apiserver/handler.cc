@@ -355,14 +355,8 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
     if (!r.ok()) return fail(r.status());
     const std::string rv = std::to_string(r->revision);
     if (table) {
-      std::vector<json> objs;
-      objs.reserve(r->items.size());
-      for (const auto& it : r->items) objs.push_back(json::parse(*it.json));
-      std::vector<const json*> ptrs;
-      for (const auto& o : objs) ptrs.push_back(&o);
-      json t = ToTable(kind, ptrs, req.Query("includeObject"), rv, r->continue_token);
-      if (r->remaining > 0) t["metadata"]["remainingItemCount"] = r->remaining;
-      return w.Send(JsonResponse(200, t.dump()));
+      return w.Send(JsonResponse(200, TableListJson(registry_, kind, r->items, req.Query("includeObject"), rv,
+                                                    r->continue_token, r->remaining)));
     }
     std::string body;
     size_t total = 256;

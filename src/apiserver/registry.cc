@@ -11,6 +11,7 @@
 
 #include "api/defaults.h"
 #include "api/patch.h"
+#include "api/printers.h"
 #include "api/schema.h"
 #include "api/strict.h"
 #include "api/validation.h"
@@ -241,6 +242,11 @@ std::shared_ptr<const ObjectAttrs> Registry::Attrs(const api::Kind& kind, const 
           if (it.value().is_string()) a->labels[it.key()] = it.value().get<std::string>();
     }
     a->fields = api::SelectableFields(kind, j);
+    a->cells = api::TableCells(kind, j, api::kDeferredNow).dump();
+    json partial = {{"kind", "PartialObjectMetadata"},
+                    {"apiVersion", "meta.k8s.io/v1"},
+                    {"metadata", j.value("metadata", json::object())}};
+    a->partial_metadata = partial.dump();
   }
   std::lock_guard<std::mutex> l(attrs_mu_);
   attrs_[obj.key] = a;

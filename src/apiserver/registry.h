@@ -85,6 +85,10 @@ struct ObjectAttrs {
   int64_t mod_revision = 0;
   std::map<std::string, std::string> labels;
   api::FieldSet fields;
+  // The Table row: its cells as JSON with time markers (api::kDeferredNow;
+  // render with api::RenderTimeMarkers) and the row's PartialObjectMetadata.
+  std::string cells;
+  std::string partial_metadata;
 };
 
 class Registry {
@@ -119,7 +123,7 @@ class Registry {
   StatusOr<nlohmann::json> GetSubresource(const api::Kind& kind, std::string_view ns, std::string_view name,
                                           std::string_view subresource);
 
-  // Labels and selectable fields of a stored object (cached).
+  // Labels, selectable fields and Table row of a stored object (cached).
   std::shared_ptr<const ObjectAttrs> Attrs(const api::Kind& kind, const StoredObject& obj);
   // Whether an object matches list selectors.
   bool Matches(const api::Kind& kind, const StoredObject& obj, const ListParams& params);

@@ -44,4 +44,41 @@ json ToTable(const api::Kind& kind, const std::vector<const json*>& objects, con
   return t;
 }
 
+std::string TableListJson(Registry& registry, const api::Kind& kind, const std::vector<StoredObject>& items,
+                          const std::string& include_object, const std::string& resource_version,
+                          const std::string& continue_token, int64_t remaining) {
+  json head = ToTable(kind, {}, include_object, resource_version, continue_token);
+  if (remaining > 0) head["metadata"]["remainingItemCount"] = remaining;
+  std::string out = head.dump();
+  // nlohmann::json orders keys, so the dump ends with the empty rows; the
+  // rows are spliced in there.
+  const std::string empty_rows = "\"rows\":[]}";
+  if (out.size() < empty_rows.size() || out.compare(out.size() - empty_rows.size(), empty_rows.size(), empty_rows) != 0) {
+    return json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"}, {"code", 500},
+                {"message", "internal error: unexpected Table layout"}}
+        .dump();
+  }
+  out.resize(out.size() - empty_rows.size());
+  out += "\"rows\":[";
+  std::time_t now = std::time(nullptr);
+  bool first = true;
+  for (const auto& item : items) {
+    auto attrs = registry.Attrs(kind, item);
+    if (!first) out += ',';
+    first = false;
+    out += "{\"cells\":";
+    out += api::RenderTimeMarkers(attrs->cells, now);
+    if (include_object == "Object") {
+      out += ",\"object\":";
+      out += *item.json;
+    } else if (include_object != "None") {
+      out += ",\"object\":";
+      out += attrs->partial_metadata;
+    }
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace netkube::apiserver

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "api/kinds.h"
+#include "apiserver/registry.h"
 
 namespace netkube::apiserver {
 
@@ -21,5 +22,11 @@ bool WantsTable(const std::string& accept);
 nlohmann::json ToTable(const api::Kind& kind, const std::vector<const nlohmann::json*>& objects,
                        const std::string& include_object, const std::string& resource_version,
                        const std::string& continue_token, bool with_columns = true);
+
+// The Table for a list, built from the registry's cached rows: no object is
+// parsed again unless it changed. `include_object` as for ToTable.
+std::string TableListJson(Registry& registry, const api::Kind& kind, const std::vector<StoredObject>& items,
+                          const std::string& include_object, const std::string& resource_version,
+                          const std::string& continue_token, int64_t remaining);
 
 }  // namespace netkube::apiserver
