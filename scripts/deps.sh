@@ -13,7 +13,7 @@ PACKAGES=(
   # tests, fuzzing, benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-dev
   # peers used by tests
-  curl openssl iproute2 nftables util-linux procps jq
+  curl openssl iproute2 nftables util-linux procps jq containernetworking-plugins
   # anchors for the benchmarks
   etcd-server
 )

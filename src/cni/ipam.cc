@@ -128,9 +128,6 @@ StatusOr<Ipv4> Ipam::Allocate(const Attachment& attachment) {
   if (!s.ok()) return s;
   s = EnsureDir();
   if (!s.ok()) return s;
-  auto existing = Find(attachment);
-  if (!existing.ok()) return existing.status();
-  if (*existing) return **existing;
 
   std::string tmp = dir_ + "/" + TempName();
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

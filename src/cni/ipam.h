@@ -43,10 +43,14 @@ class Ipam {
 
   // Checks the range (Invalid if it holds no address, e.g. a /31).
   Status Validate() const;
-  // The address of this attachment: its existing allocation, or a new one.
+  // A new address for this attachment, in O(1) file operations when the
+  // range is not crowded (no directory scan). The spec forbids a second ADD
+  // of an attachment without a DEL in between; if it happens anyway the
+  // attachment holds two addresses until Release frees both.
   // Unavailable ("no free addresses") when the range is exhausted.
   StatusOr<netlink::Ipv4> Allocate(const Attachment& attachment);
-  // Releases every address of this attachment; OK if it has none.
+  // Releases every address of this attachment; OK if it has none. Scans the
+  // directory (one small file per allocation).
   Status Release(const Attachment& attachment);
   // The attachment's address, or nullopt.
   StatusOr<std::optional<netlink::Ipv4>> Find(const Attachment& attachment) const;

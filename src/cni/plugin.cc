@@ -70,6 +70,10 @@ Result BuildResult(const PluginConfig& config, const RuntimeConf& rc, const PodP
 
 namespace {
 
+// The plugin process is single-threaded: enter pod namespaces on the calling
+// thread instead of starting one per namespace switch.
+constexpr bool kInPlace = true;
+
 bool OkOrExists(const Status& s) { return s.ok() || s.IsAlreadyExists(); }
 bool OkOrMissing(const Status& s) { return s.ok() || s.IsNotFound(); }
 
@@ -102,7 +106,7 @@ Status EnsureForwarding() {
 // gateway_mac: in routed mode, the host veth's MAC, pinned as the pod's
 // neighbour entry for 169.254.1.1 so the pod needs no ARP for its gateway.
 Status ConfigurePod(const NetNs& ns, const RuntimeConf& rc, const PodPlan& plan, const Mac* gateway_mac) {
-  auto pod = Handle::OpenIn(ns);
+  auto pod = Handle::OpenIn(ns, kInPlace);
   if (!pod.ok()) return pod.status();
   Status s = pod->SetLinkUp("lo");
   if (s.ok()) s = pod->SetLinkUp(rc.ifname);
@@ -180,7 +184,7 @@ Status CmdDel(const RuntimeConf& rc, const PluginConfig& config) {
   if (!rc.netns.empty()) {
     auto ns = NetNs::Open(rc.netns);
     if (ns.ok()) {
-      auto pod = Handle::OpenIn(*ns);
+      auto pod = Handle::OpenIn(*ns, kInPlace);
       if (pod.ok()) {
         Status s = pod->DeleteLink(rc.ifname);
         if (!OkOrMissing(s) && first.ok()) first = s;
@@ -210,7 +214,7 @@ Status CmdCheck(const RuntimeConf& rc, const PluginConfig& config) {
   }
   auto ns = NetNs::Open(rc.netns);
   if (!ns.ok()) return ns.status();
-  auto pod = Handle::OpenIn(*ns);
+  auto pod = Handle::OpenIn(*ns, kInPlace);
   if (!pod.ok()) return pod.status();
   auto link = pod->GetLink(rc.ifname);
   if (!link.ok()) return link.status();

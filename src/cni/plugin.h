@@ -23,8 +23,10 @@
 // GC: releases reservations (and deletes bridge ports) of attachments not in
 //   cni.dev/valid-attachments.
 //
-// Thread-safety: the functions share no state; concurrent calls for different
-// attachments are safe (IPAM is safe across processes).
+// Thread-safety: the functions share no state and IPAM is safe across
+// processes, but they switch the calling thread into the pod's network
+// namespace for a moment (NetNs::RunHere): call them from a thread that
+// nothing else relies on, as netkube-cni's single thread.
 #pragma once
 
 #include <string>

@@ -56,14 +56,15 @@ StatusOr<Handle> Handle::Open() {
   return Handle(*sock);
 }
 
-StatusOr<Handle> Handle::OpenIn(const NetNs& ns) {
+StatusOr<Handle> Handle::OpenIn(const NetNs& ns, bool in_place) {
   nl_sock* sock = nullptr;
-  Status s = ns.Run([&]() -> Status {
+  auto open = [&]() -> Status {
     auto opened = NewSocket();
     if (!opened.ok()) return opened.status();
     sock = *opened;
     return Status::OK();
-  });
+  };
+  Status s = in_place ? ns.RunHere(open) : ns.Run(open);
   if (!s.ok()) return s;
   return Handle(sock);
 }

@@ -87,8 +87,9 @@ class Handle {
  public:
   // A socket in the calling thread's namespace.
   static StatusOr<Handle> Open();
-  // A socket in `ns` (opened on a short-lived thread inside it).
-  static StatusOr<Handle> OpenIn(const NetNs& ns);
+  // A socket in `ns`, opened on a short-lived thread inside it, or with
+  // in_place on the calling thread (see NetNs::RunHere for the requirement).
+  static StatusOr<Handle> OpenIn(const NetNs& ns, bool in_place = false);
 
   Handle(Handle&& other) noexcept;
   Handle& operator=(Handle&& other) noexcept;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -141,5 +142,23 @@ NetNs::~NetNs() {
 }
 
 Status NetNs::Run(const std::function<Status()>& fn) const { return RunInNetNs(fd_, fn); }
+
+Status NetNs::RunHere(const std::function<Status()>& fn) const {
+  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) return ErrnoStatus(errno, "open the current netns");
+  if (setns(fd_, CLONE_NEWNET) != 0) {
+    Status s = ErrnoStatus(errno, "setns " + path_);
+    close(home);
+    return s;
+  }
+  Status result = fn();
+  if (setns(home, CLONE_NEWNET) != 0) {
+    // Cannot happen short of a kernel bug; a thread left in the wrong
+    // namespace must not carry on.
+    std::abort();
+  }
+  close(home);
+  return result;
+}
 
 }  // namespace netkube::netlink

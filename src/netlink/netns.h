@@ -56,6 +56,12 @@ class NetNs {
   // Runs fn on a new thread that has entered this namespace; returns fn's
   // Status (or the setns failure). Blocks until fn returns.
   Status Run(const std::function<Status()>& fn) const;
+  // Runs fn on the calling thread after switching it into this namespace,
+  // then switches it back. Saves a thread start (which costs milliseconds
+  // of scheduling delay on a busy machine) for single-threaded programs such
+  // as the CNI plugin. REQUIRES: nothing else runs on this thread meanwhile
+  // (signal handlers included) that cares about its namespace.
+  Status RunHere(const std::function<Status()>& fn) const;
 
  private:
   NetNs(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

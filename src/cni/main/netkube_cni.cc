@@ -3,6 +3,7 @@
 // prints the result, or an error object, on stdout (spec section 2).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -76,4 +77,14 @@ int Main() {
 }  // namespace
 }  // namespace netkube::cni
 
-int main() { return netkube::cni::Main(); }
+// NETKUBE_CNI_TIMING=1 prints the time spent inside the plugin (from main to
+// exit, so without process start-up) on stderr, for bench/cni_bench.sh.
+int main() {
+  auto start = std::chrono::steady_clock::now();
+  int rc = netkube::cni::Main();
+  if (const char* t = std::getenv("NETKUBE_CNI_TIMING"); t != nullptr && t[0] == '1') {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    std::cerr << "netkube-cni-timing-us " << us.count() << "\n";
+  }
+  return rc;
+}
