@@ -1,6 +1,8 @@
 #include "netns_fixture.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <signal.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -16,7 +19,23 @@ namespace netkube::testing {
 using netlink::Ipv4;
 using netlink::NetNs;
 
-NetNsPool::NetNsPool() : prefix_("nkt" + std::to_string(getpid()) + "-") {}
+NetNsPool::NetNsPool() : prefix_("nkt" + std::to_string(getpid()) + "-") {
+  // Named namespaces outlive a crashed test (they are bind mounts in the
+  // root mount namespace): remove those whose creating process is gone.
+  DIR* d = opendir(NetNs::kRunDir);
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.rfind("nkt", 0) != 0) continue;
+    size_t dash = n.find('-');
+    if (dash == std::string::npos || dash == 3) continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(n.substr(3, dash - 3).c_str()));
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(n);
+  }
+  closedir(d);
+  for (const auto& n : stale) NetNs::Delete(n);
+}
 
 NetNsPool::~NetNsPool() {
   for (const auto& n : names_) NetNs::Delete(n);

@@ -15,7 +15,8 @@
 namespace netkube::testing {
 
 // Creates named namespaces "nkt<pid>-<suffix>" and deletes every one of them
-// in its destructor.
+// in its destructor. On construction it also deletes "nkt<pid>-*" left behind
+// by test processes that died.
 class NetNsPool {
  public:
   NetNsPool();
