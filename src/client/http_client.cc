@@ -84,7 +84,7 @@ std::string Trim(std::string s) {
 class TokenSource {
  public:
   TokenSource(std::string token, std::string file, std::chrono::seconds interval)
-      : token_(std::move(token)), file_(std::move(file)), interval_(interval), next_read_(Clock::now() + interval) {}
+      : token_(std::move(token)), file_(std::move(file)), interval_(interval), next_read_(Clock::now()) {}
 
   std::string Token() {
     std::lock_guard<std::mutex> lock(mu_);
