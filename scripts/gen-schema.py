@@ -68,8 +68,8 @@ BUILTINS = {
 # The served kinds (src/api/kinds.cc: api_test checks the two agree), their
 # subresource bodies, and the meta types the API server writes itself.
 KINDS = {
-    "io.k8s.api.core.v1": ["ConfigMap", "Endpoints", "Event", "Namespace", "Node", "Pod",
-                           "Secret", "Service", "ServiceAccount"],
+    "io.k8s.api.core.v1": ["ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace", "Node", "Pod",
+                           "ResourceQuota", "Secret", "Service", "ServiceAccount"],
     "io.k8s.api.apps.v1": ["DaemonSet", "Deployment", "ReplicaSet"],
     "io.k8s.api.coordination.v1": ["Lease"],
     "io.k8s.api.discovery.v1": ["EndpointSlice"],

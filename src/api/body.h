@@ -10,7 +10,9 @@
 // Pure; thread-safe. Never throws.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -23,6 +25,10 @@ inline constexpr int kMaxJsonDepth = 1000;
 // Parses one JSON value (surrounding whitespace allowed). BadRequest when the
 // text is not JSON, has trailing data, or nests deeper than kMaxJsonDepth.
 StatusOr<nlohmann::json> ParseJsonBody(std::string_view body);
+// As above; also reports the paths of keys that occur twice in one object
+// ("data.a"; array elements add no path component). The last value wins, as in
+// Go's decoder; strict field validation turns duplicates into errors.
+StatusOr<nlohmann::json> ParseJsonBody(std::string_view body, std::vector<std::string>* duplicates);
 
 // The nesting depth of `v`: 0 for a scalar, 1 for [] or {}, ...
 int JsonDepth(const nlohmann::json& v);

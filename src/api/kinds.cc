@@ -40,6 +40,7 @@ std::vector<Kind> MakeKinds() {
   add("", "v1", "ConfigMap", "configmaps", true, {"cm"}, {}, core, {});
   add("", "v1", "Endpoints", "endpoints", true, {"ep"}, {}, core, {});
   add("", "v1", "Event", "events", true, {"ev"}, {}, core, {});
+  add("", "v1", "LimitRange", "limitranges", true, {"limits"}, {}, core, {});
   add("", "v1", "Namespace", "namespaces", false, {"ns"}, {}, core,
       {Status("Namespace", "", "v1"),
        {"finalize", "Namespace", "", "v1", {"update"}, false}});
@@ -52,6 +53,7 @@ std::vector<Kind> MakeKinds() {
        {"exec", "PodExecOptions", "", "v1", {"create", "get"}, true},
        {"attach", "PodAttachOptions", "", "v1", {"create", "get"}, true},
        {"portforward", "PodPortForwardOptions", "", "v1", {"create", "get"}, true}});
+  add("", "v1", "ResourceQuota", "resourcequotas", true, {"quota"}, {}, core, {Status("ResourceQuota", "", "v1")});
   add("", "v1", "Secret", "secrets", true, {}, {}, core, {});
   add("", "v1", "Service", "services", true, {"svc"}, {"all"}, core, {Status("Service", "", "v1")});
   add("", "v1", "ServiceAccount", "serviceaccounts", true, {"sa"}, {}, core,

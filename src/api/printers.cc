@@ -26,6 +26,7 @@ const std::vector<Printer>& AllPrinters() {
       {"", "Node", NodeColumns, NodeCells},
       {"", "Namespace", NamespaceColumns, NamespaceCells},
       {"", "ConfigMap", ConfigMapColumns, ConfigMapCells},
+      {"", "ResourceQuota", ResourceQuotaColumns, ResourceQuotaCells},
       {"", "Secret", SecretColumns, SecretCells},
       {"", "ServiceAccount", ServiceAccountColumns, ServiceAccountCells},
       {"", "Event", EventColumns, EventCells},

@@ -223,6 +223,31 @@ json NamespaceCells(const json& ns, std::time_t now) {
   return json::array({Name(ns), Str(ns, {"status", "phase"}), Age(ns, now)});
 }
 
+std::vector<Column> ResourceQuotaColumns() {
+  return {NameColumn(), AgeColumn(), StringColumn("Request", "Used and hard requests, as resource: used/hard."),
+          StringColumn("Limit", "Used and hard limits, as resource: used/hard.")};
+}
+
+// "pods: 1/10, requests.cpu: 0/1": resources in name order; limits.* go to
+// the Limit cell, the rest to Request.
+json ResourceQuotaCells(const json& q, std::time_t now) {
+  const json* hard = Find(q, {"status", "hard"});
+  if (hard == nullptr || !hard->is_object()) hard = Find(q, {"spec", "hard"});
+  const json* used = Find(q, {"status", "used"});
+  std::string request, limit;
+  if (hard != nullptr && hard->is_object()) {
+    for (auto it = hard->begin(); it != hard->end(); ++it) {
+      std::string u = "0";
+      if (used != nullptr && used->is_object() && used->contains(it.key()) && (*used)[it.key()].is_string())
+        u = (*used)[it.key()].get<std::string>();
+      std::string h = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+      std::string& cell = it.key().rfind("limits.", 0) == 0 ? limit : request;
+      cell += (cell.empty() ? "" : ", ") + it.key() + ": " + u + "/" + h;
+    }
+  }
+  return json::array({Name(q), Age(q, now), request, limit});
+}
+
 std::vector<Column> ConfigMapColumns() {
   return {NameColumn(), StringColumn("Data", kDocConfigMapData), AgeColumn()};
 }

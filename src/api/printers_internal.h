@@ -74,6 +74,8 @@ std::vector<Column> NodeColumns();
 json NodeCells(const json& obj, std::time_t now);
 std::vector<Column> NamespaceColumns();
 json NamespaceCells(const json& obj, std::time_t now);
+std::vector<Column> ResourceQuotaColumns();
+json ResourceQuotaCells(const json& obj, std::time_t now);
 std::vector<Column> ConfigMapColumns();
 json ConfigMapCells(const json& obj, std::time_t now);
 std::vector<Column> SecretColumns();

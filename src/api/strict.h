@@ -19,6 +19,11 @@ namespace netkube::api {
 // Also reports duplicate fields when the decoder could see them (not here).
 std::vector<std::string> UnknownFields(const TypeDef& type, const nlohmann::json& obj);
 
+// The first value whose JSON type the field's Go type cannot take, worded as
+// Go's decoder does: "json: cannot unmarshal number into Go struct field
+// ConfigMap.data of type string"; "" when every value fits.
+std::string TypeMismatch(const TypeDef& type, const nlohmann::json& obj);
+
 // Removes the fields UnknownFields reports, as decoding into the API types does
 // when fieldValidation is Warn or Ignore.
 void PruneUnknownFields(const TypeDef& type, nlohmann::json& obj);

@@ -78,4 +78,18 @@ TEST(StrictTest, PruneDropsUnknownFieldsOnly) {
   EXPECT_EQ(obj["spec"]["nodeSelector"]["k"], "v");
   EXPECT_TRUE(UnknownFields(*pod, obj).empty());
 }
+TEST(StrictTest, TypeMismatchReadsLikeGo) {
+  const TypeDef* cm = Schema::Get().Find("io.k8s.api.core.v1.ConfigMap");
+  const TypeDef* pod = Schema::Get().Find("io.k8s.api.core.v1.Pod");
+  ASSERT_NE(cm, nullptr);
+  ASSERT_NE(pod, nullptr);
+  EXPECT_EQ(TypeMismatch(*cm, nlohmann::json::parse(R"({"data":{"k":7}})")),
+            "json: cannot unmarshal number into Go struct field ConfigMap.data of type string");
+  EXPECT_EQ(TypeMismatch(*pod, nlohmann::json::parse(R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":"80"}]}]}})")),
+            "json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32");
+  EXPECT_EQ(TypeMismatch(*pod, nlohmann::json::parse(R"({"spec":{"containers":{}}})")),
+            "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container");
+  EXPECT_EQ(TypeMismatch(*pod, nlohmann::json::parse(R"({"metadata":{"labels":null},"spec":{"containers":[{"name":"c","ports":[{"containerPort":80.0}]}]}})")), "");
+}
+
 }  // namespace netkube::api

@@ -49,7 +49,7 @@ json ScalarToJson(const YAML::Node& n) {
   return s;
 }
 
-json NodeToJson(const YAML::Node& n, int depth) {
+json NodeToJson(const YAML::Node& n, int depth, const std::string& path, std::vector<std::string>* dups) {
   if (depth > 1000) throw YAML::Exception(YAML::Mark::null_mark(), "document nested too deeply");
   switch (n.Type()) {
     case YAML::NodeType::Null:
@@ -57,12 +57,17 @@ json NodeToJson(const YAML::Node& n, int depth) {
     case YAML::NodeType::Scalar: return ScalarToJson(n);
     case YAML::NodeType::Sequence: {
       json a = json::array();
-      for (const auto& x : n) a.push_back(NodeToJson(x, depth + 1));
+      for (const auto& x : n) a.push_back(NodeToJson(x, depth + 1, path, dups));
       return a;
     }
     case YAML::NodeType::Map: {
       json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = NodeToJson(kv.second, depth + 1);
+      for (const auto& kv : n) {
+        std::string key = kv.first.as<std::string>();
+        std::string child = path.empty() ? key : path + "." + key;
+        if (dups != nullptr && o.contains(key)) dups->push_back(child);
+        o[key] = NodeToJson(kv.second, depth + 1, child, dups);
+      }
       return o;
     }
   }
@@ -71,20 +76,20 @@ json NodeToJson(const YAML::Node& n, int depth) {
 
 }  // namespace
 
-StatusOr<json> YamlToJson(std::string_view yaml) {
+StatusOr<json> YamlToJson(std::string_view yaml, std::vector<std::string>* duplicates) {
   try {
     YAML::Node n = YAML::Load(std::string(yaml));
-    return NodeToJson(n, 0);
+    return NodeToJson(n, 0, "", duplicates);
   } catch (const std::exception& e) {
     return Status::BadRequest(std::string("error converting YAML to JSON: ") + e.what());
   }
 }
 
-StatusOr<json> DecodeBody(std::string_view content_type, std::string_view body) {
+StatusOr<json> DecodeBody(std::string_view content_type, std::string_view body, std::vector<std::string>* duplicates) {
   std::string mt = MediaType(content_type);
   if (mt == "application/vnd.kubernetes.protobuf") return api::DecodeProtobuf(body);
-  if (mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml") return YamlToJson(body);
-  if (mt.empty() || mt == "application/json" || mt == "*/*") return api::ParseJsonBody(body);
+  if (mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml") return YamlToJson(body, duplicates);
+  if (mt.empty() || mt == "application/json" || mt == "*/*") return api::ParseJsonBody(body, duplicates);
   return Status::UnsupportedMediaType("the body of the request was in an unknown format - accepted media types include: "
                                       "application/json, application/yaml, application/vnd.kubernetes.protobuf");
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -15,11 +16,14 @@
 namespace netkube::apiserver {
 
 // `content_type` is the raw header ("application/json; charset=utf-8").
-StatusOr<nlohmann::json> DecodeBody(std::string_view content_type, std::string_view body);
+// `duplicates`, when given, receives the paths of keys repeated within one
+// object (JSON and YAML; the last value wins).
+StatusOr<nlohmann::json> DecodeBody(std::string_view content_type, std::string_view body,
+                                    std::vector<std::string>* duplicates = nullptr);
 
 // YAML text (one document) to JSON, typing plain scalars as YAML 1.2 core does
 // (null, true/false, integers, floats); quoted scalars stay strings.
-StatusOr<nlohmann::json> YamlToJson(std::string_view yaml);
+StatusOr<nlohmann::json> YamlToJson(std::string_view yaml, std::vector<std::string>* duplicates = nullptr);
 
 // The media type without parameters, lower-cased: "application/json".
 std::string MediaType(std::string_view content_type);

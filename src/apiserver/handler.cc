@@ -1,5 +1,6 @@
 #include "apiserver/handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -71,6 +72,37 @@ std::string VerbFor(const std::string& method, bool collection, bool watch) {
   if (method == "GET") return watch ? "WATCH" : (collection ? "LIST" : "GET");
   if (method == "DELETE") return collection ? "DELETECOLLECTION" : "DELETE";
   return method;
+}
+
+// pods/log names a container when the pod has several; it must exist.
+Status CheckLogContainer(const json& pod, const std::string& name, const std::string& container) {
+  std::vector<std::string> names;
+  for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
+    const json& spec = pod.value("spec", json::object());
+    if (spec.contains(list) && spec[list].is_array())
+      for (const auto& c : spec[list])
+        if (c.is_object() && c.contains("name") && c["name"].is_string()) names.push_back(c["name"]);
+  }
+  if (container.empty()) {
+    size_t regular = pod["spec"].contains("containers") && pod["spec"]["containers"].is_array() ? pod["spec"]["containers"].size() : 0;
+    if (regular <= 1) return Status::OK();
+    std::string list;
+    for (size_t i = 0; i < regular; ++i) list += (i ? " " : "") + names[i];
+    return Status::BadRequest("a container name must be specified for pod " + name + ", choose one of: [" + list + "]");
+  }
+  if (std::find(names.begin(), names.end(), container) == names.end())
+    return Status::BadRequest("container " + container + " is not valid for pod " + name);
+  return Status::OK();
+}
+
+// RFC 7234 warning: 299 - "text", with '"' and '\\' escaped.
+std::string WarningHeader(const std::string& text) {
+  std::string v = "299 - \"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') v += '\\';
+    v += c;
+  }
+  return v + "\"";
 }
 
 // Forwards to a ResponseWriter and remembers the status code for metrics.
@@ -262,7 +294,7 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
   }
   auto send_object = [&](int code, const json& obj, const std::vector<std::string>& warnings) {
     Response r = JsonResponse(code, "");
-    for (const auto& warn : warnings) r.headers.push_back({"Warning", "299 - \"" + warn + "\""});
+    for (const auto& warn : warnings) r.headers.push_back({"Warning", WarningHeader(warn)});
     if (table && obj.value("kind", "") == kind.kind) {
       std::vector<const json*> one = {&obj};
       r.body = ToTable(kind, one, req.Query("includeObject"), obj["metadata"].value("resourceVersion", ""), "").dump();
@@ -277,6 +309,16 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
   wopts.dry_run = req.HasQuery("dryRun");
   wopts.field_validation = req.Query("fieldValidation");
   wopts.field_manager = req.Query("fieldManager");
+  if (const std::string& fv = wopts.field_validation;
+      !fv.empty() && fv != "Ignore" && fv != "Warn" && fv != "Strict" &&
+      (req.method == "POST" || req.method == "PUT" || req.method == "PATCH")) {
+    const char* options = req.method == "POST" ? "CreateOptions" : req.method == "PUT" ? "UpdateOptions" : "PatchOptions";
+    std::string cause = "Unsupported value: \"" + fv + "\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
+    Status s = Status::Invalid(std::string(options) + ".meta.k8s.io \"\" is invalid: fieldValidation: " + cause);
+    s.WithDetails(options, "meta.k8s.io", "");
+    s.AddCause({"FieldValueNotSupported", cause, "fieldValidation"});
+    return fail(s);
+  }
 
   auto list_params = [&](ListParams* p) -> Status {
     if (req.HasQuery("labelSelector")) {
@@ -311,6 +353,11 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
     if (!cur.ok()) return fail(cur.status());
     json pod = json::parse(*cur->json);
     std::string node = pod["spec"].value("nodeName", "");
+    if (route.subresource == "log") {
+      if (Status s = CheckLogContainer(pod, route.name, req.Query("container")); !s.ok()) return fail(s);
+      // A pod that has no node yet has no logs: an empty stream, as kube-apiserver answers.
+      if (node.empty()) return w.Send({200, "text/plain", {}, ""});
+    }
     if (node.empty()) {
       return fail(Status::BadRequest("pod " + route.name + " does not have a host assigned"));
     }
@@ -376,7 +423,7 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
   }
 
   auto decode = [&](json* out) -> Status {
-    auto body = DecodeBody(req.Header("content-type"), req.body);
+    auto body = DecodeBody(req.Header("content-type"), req.body, &wopts.duplicate_fields);
     if (!body.ok()) return body.status();
     *out = std::move(*body);
     return Status::OK();

@@ -116,27 +116,53 @@ Status CheckIdentity(const api::Kind& kind, std::string_view ns, std::string_vie
 }
 
 // Runs the strict field check for a decoded body.
-// Unknown fields are an error (Strict), a warning (Warn, the default) or
-// silently dropped (Ignore); they are never stored.
-Status StrictCheck(const api::Kind& kind, json& obj, const WriteOptions& opts,
-                   std::vector<std::string>* warnings) {
+// Type errors are always 400, as decoding into the API types fails. Unknown and
+// duplicate fields are an error (Strict), a warning (Warn, the default) or
+// silently dropped (Ignore); unknown fields are never stored.
+Status DecodeCheck(const api::Kind& kind, json& obj, const WriteOptions& opts, std::vector<std::string>* warnings) {
   const api::TypeDef* type = api::Schema::Get().Find(kind.schema_type);
   if (type == nullptr) return Status::OK();
+  const std::string prefix = kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": ";
+  if (std::string m = api::TypeMismatch(*type, obj); !m.empty()) return Status::BadRequest(prefix + m);
+  std::vector<std::string> problems;
+  for (const auto& d : opts.duplicate_fields) problems.push_back("duplicate field \"" + d + "\"");
   std::vector<std::string> unknown = api::UnknownFields(*type, obj);
-  if (unknown.empty()) return Status::OK();
-  api::PruneUnknownFields(*type, obj);
-  if (opts.field_validation == "Ignore") return Status::OK();
+  for (const auto& f : unknown) problems.push_back("unknown field \"" + f + "\"");
+  if (!unknown.empty()) api::PruneUnknownFields(*type, obj);
+  if (problems.empty() || opts.field_validation == "Ignore") return Status::OK();
   if (opts.field_validation == "Strict") {
-    std::string msg = kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind +
-                      ": strict decoding error: ";
-    for (size_t i = 0; i < unknown.size(); ++i) {
-      if (i) msg += ", ";
-      msg += "unknown field \"" + unknown[i] + "\"";
-    }
+    std::string msg = prefix + "strict decoding error: ";
+    for (size_t i = 0; i < problems.size(); ++i) msg += (i ? ", " : "") + problems[i];
     return Status::BadRequest(msg);
   }
-  for (const auto& f : unknown) warnings->push_back("unknown field \"" + f + "\"");
+  warnings->insert(warnings->end(), problems.begin(), problems.end());
   return Status::OK();
+}
+
+// Conversions the API types make on decode: Secret stringData is merged into
+// data (base64), and empty label/annotation maps and lists vanish (omitempty).
+void Normalize(const api::Kind& kind, json& obj) {
+  auto drop_empty = [](json& md) {
+    if (!md.is_object()) return;
+    for (const char* f : {"labels", "annotations", "finalizers", "ownerReferences"}) {
+      auto it = md.find(f);
+      if (it != md.end() && (it->is_null() || (it->is_structured() && it->empty()))) md.erase(it);
+    }
+  };
+  if (obj.contains("metadata")) drop_empty(obj["metadata"]);
+  if (obj.contains("spec") && obj["spec"].is_object() && obj["spec"].contains("template") &&
+      obj["spec"]["template"].is_object() && obj["spec"]["template"].contains("metadata"))
+    drop_empty(obj["spec"]["template"]["metadata"]);
+  if (kind.group.empty() && kind.kind == "Secret" && obj.contains("stringData")) {
+    json& sd = obj["stringData"];
+    if (sd.is_object()) {
+      json& data = obj["data"];
+      if (!data.is_object()) data = json::object();
+      for (auto it = sd.begin(); it != sd.end(); ++it)
+        if (it.value().is_string()) data[it.key()] = Base64Encode(it.value().get<std::string>());
+    }
+    obj.erase("stringData");
+  }
 }
 
 std::vector<std::string> Finalizers(const json& obj) {
@@ -313,7 +339,8 @@ StatusOr<WriteResult> Registry::Create(const api::Kind& kind, std::string_view n
   }
   WriteResult result;
   result.code = 201;
-  if (Status s = StrictCheck(kind, obj, opts, &result.warnings); !s.ok()) return s;
+  if (Status s = DecodeCheck(kind, obj, opts, &result.warnings); !s.ok()) return s;
+  Normalize(kind, obj);
 
   md["uid"] = NewUid();
   md["creationTimestamp"] = NowRfc3339();
@@ -451,7 +478,8 @@ StatusOr<WriteResult> Registry::WriteUpdate(const api::Kind& kind, std::string_v
     else if (next.contains("spec"))
       next["spec"].erase("finalizers");
   } else {
-    if (Status s = StrictCheck(kind, obj, opts, &result.warnings); !s.ok()) return s;
+    if (Status s = DecodeCheck(kind, obj, opts, &result.warnings); !s.ok()) return s;
+    Normalize(kind, obj);
     next = std::move(obj);
     if (HasStatusSubresource(kind)) {
       if (old.contains("status")) next["status"] = old["status"];

@@ -38,6 +38,9 @@ struct WriteOptions {
   bool dry_run = false;
   std::string field_validation;  // "Strict", "Warn" (default), "Ignore"
   std::string field_manager;
+  // Keys the body repeated within one object ("data.a"); treated like unknown
+  // fields by field validation.
+  std::vector<std::string> duplicate_fields;
 };
 
 struct DeleteParams {
@@ -94,6 +97,11 @@ struct ObjectAttrs {
 class Registry {
  public:
   Registry(store::Store& store, Admission& admission, const TokenIssuer* tokens);
+
+  // The cluster CA certificate (PEM), published in every namespace as the
+  // ConfigMap kube-root-ca.crt. Set before serving; "" publishes nothing.
+  void set_root_ca(std::string pem) { root_ca_ = std::move(pem); }
+  const std::string& root_ca() const { return root_ca_; }
   ~Registry();
 
   static std::string Key(const api::Kind& kind, std::string_view ns, std::string_view name);
@@ -147,6 +155,7 @@ class Registry {
   store::Store& store_;
   Admission& admission_;
   const TokenIssuer* tokens_;
+  std::string root_ca_;
   std::mutex attrs_mu_;
   std::unordered_map<std::string, std::shared_ptr<const ObjectAttrs>> attrs_;
 };

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "apiserver/admission.h"
 #include "apiserver/bootstrap.h"
@@ -116,6 +118,12 @@ Status Server::Start() {
   s.tokens.emplace(std::move(*issuer));
 
   s.registry = std::make_unique<Registry>(*s.timed_store, *s.admission, &*s.tokens);
+  {
+    std::ifstream ca(pki->ca_crt);
+    std::stringstream pem;
+    pem << ca.rdbuf();
+    s.registry->set_root_ca(pem.str());
+  }
   std::string first_host;
   int first_port = 6443;
   SplitHostPort(o.listen[0], &first_host, &first_port);

@@ -169,6 +169,14 @@ void OnCreated(Registry& registry, const api::Kind& kind, const json& obj) {
   std::string ns = obj["metadata"].value("name", "");
   json account = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "default"}, {"namespace", ns}}}};
   (void)registry.Create(*sa, ns, std::move(account), {});
+  if (!registry.root_ca().empty()) {
+    const api::Kind* cm = api::FindByKind("", "v1", "ConfigMap");
+    json ca = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", "kube-root-ca.crt"}, {"namespace", ns}}},
+               {"data", {{"ca.crt", registry.root_ca()}}}};
+    (void)registry.Create(*cm, ns, std::move(ca), {});
+  }
 }
 
 }  // namespace netkube::apiserver

@@ -4,8 +4,7 @@
 //   binding      pods/binding: assigns a pending pod to a node (the scheduler's write)
 //   eviction     pods/eviction: deletes a pod (no disruption budgets yet)
 //   token        serviceaccounts/token: a TokenRequest answered with a signed token
-// and the follow-up writes after a create (a new Namespace gets its "default"
-// ServiceAccount).
+// and the follow-up writes after a create (OnCreated).
 //
 // Thread-safety: as the Registry.
 #pragma once
@@ -31,7 +30,8 @@ StatusOr<WriteResult> CreateSubresourceImpl(Registry& registry, const TokenIssue
                                             std::string_view ns, std::string_view name,
                                             std::string_view subresource, nlohmann::json body);
 
-// Runs after an object was created.
+// Runs after an object was created: a new Namespace gets its "default"
+// ServiceAccount and the kube-root-ca.crt ConfigMap (Registry::root_ca).
 void OnCreated(Registry& registry, const api::Kind& kind, const nlohmann::json& obj);
 
 }  // namespace netkube::apiserver
