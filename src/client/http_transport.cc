@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <limits>
 #include <mutex>
+#include <vector>
 
 namespace netkube::client {
 
@@ -89,25 +90,14 @@ class Connection {
   explicit Connection(ssl::context& ctx) : stream_(ioc_, ctx) {}
 
   Status Connect(const TransportOptions& o, const std::string& authority) {
-    tcp::resolver resolver(ioc_);
-    tcp::resolver::results_type endpoints;
-    bool resolved = false;
-    resolver.async_resolve(o.host, std::to_string(o.port),
-                           [&](const error_code& ec, tcp::resolver::results_type r) {
-                             ec_ = ec;
-                             endpoints = std::move(r);
-                             resolved = true;
-                           });
-    ioc_.restart();
-    ioc_.run_for(o.connect_timeout);
-    if (!resolved) {
-      resolver.cancel();
-      ioc_.restart();
-      ioc_.run();
-      return Status::Timeout("resolving " + o.host + ": timed out");
+    std::vector<tcp::endpoint> endpoints;
+    error_code parse_ec;
+    asio::ip::address ip_host = asio::ip::make_address(o.host, parse_ec);
+    if (!parse_ec) {
+      endpoints.emplace_back(ip_host, static_cast<unsigned short>(o.port));
+    } else if (Status s = Resolve(o, &endpoints); !s.ok()) {
+      return s;
     }
-    if (ec_) return Status::Unavailable("resolving " + o.host + ": " + ec_.message());
-
     auto& lowest = beast::get_lowest_layer(stream_);
     lowest.expires_after(o.connect_timeout);
     lowest.async_connect(endpoints, [this](const error_code& ec, const tcp::endpoint&) { ec_ = ec; });
@@ -140,6 +130,29 @@ class Connection {
       return IoError(what, ec);
     }
     lowest.expires_never();
+    return Status::OK();
+  }
+
+  // Resolves a host name (IP literals need no resolver, whose thread this spares).
+  Status Resolve(const TransportOptions& o, std::vector<tcp::endpoint>* out) {
+    tcp::resolver resolver(ioc_);
+    bool resolved = false;
+    resolver.async_resolve(o.host, std::to_string(o.port),
+                           [&](const error_code& ec, const tcp::resolver::results_type& results) {
+                             ec_ = ec;
+                             for (const auto& r : results) out->push_back(r.endpoint());
+                             resolved = true;
+                           });
+    ioc_.restart();
+    ioc_.run_for(o.connect_timeout);
+    if (!resolved) {
+      resolver.cancel();
+      ioc_.restart();
+      ioc_.run();
+      return Status::Timeout("resolving " + o.host + ": timed out");
+    }
+    if (ec_) return Status::Unavailable("resolving " + o.host + ": " + ec_.message());
+    if (out->empty()) return Status::Unavailable("resolving " + o.host + ": no addresses");
     return Status::OK();
   }
 

@@ -8,12 +8,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "apiserver/certs.h"
 #include "apiserver/server.h"
+#include "client/informer.h"
 
 namespace netkube::client {
 namespace {
@@ -363,6 +365,46 @@ TEST_F(HttpClientIntegrationTest, CloseFromAnotherThreadUnblocksNext) {
   EXPECT_FALSE((*w)->Next(&ev, milliseconds(10)));
 }
 
+TEST_F(HttpClientIntegrationTest, WatchEndsWhenTheServerTimesItOut) {
+  HttpClientOptions short_watches;
+  short_watches.watch_timeout = std::chrono::seconds(1);
+  auto c = HttpClient::New(client_->config(), short_watches);
+  ASSERT_TRUE(c.ok());
+  ListOptions lo;
+  lo.label_selector = "matches=nothing";
+  auto w = (*c)->Watch(ConfigMapKind(), "default", lo);
+  ASSERT_TRUE(w.ok());
+  WatchEvent ev = NextOf(**w, 100);
+  EXPECT_EQ(ev.type, "<ended>");
+}
+
+// An informer keeps its cache current across watch streams the server ends.
+TEST_F(HttpClientIntegrationTest, InformerOverHttp) {
+  HttpClientOptions short_watches;
+  short_watches.watch_timeout = std::chrono::seconds(1);
+  auto c = HttpClient::New(client_->config(), short_watches);
+  ASSERT_TRUE(c.ok());
+  const api::Kind& cm = ConfigMapKind();
+  ASSERT_TRUE(client_->Create(cm, "default", ConfigMap("inf-1", {{"inf", "yes"}})).ok());
+  InformerOptions io;
+  io.ns = "default";
+  io.label_selector = "inf=yes";
+  Informer informer(**c, cm, io);
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(std::chrono::seconds(10)));
+  EXPECT_NE(informer.Get("default", "inf-1"), nullptr);
+  auto eventually = [&](const std::function<bool()>& cond) {
+    for (int i = 0; i < 100 && !cond(); ++i) std::this_thread::sleep_for(milliseconds(100));
+    return cond();
+  };
+  std::this_thread::sleep_for(milliseconds(1500));  // past the first stream's end
+  ASSERT_TRUE(client_->Create(cm, "default", ConfigMap("inf-2", {{"inf", "yes"}})).ok());
+  EXPECT_TRUE(eventually([&] { return informer.Get("default", "inf-2") != nullptr; }));
+  ASSERT_TRUE(client_->Delete(cm, "default", "inf-1").ok());
+  EXPECT_TRUE(eventually([&] { return informer.Get("default", "inf-1") == nullptr; }));
+  informer.Stop();
+}
+
 TEST_F(HttpClientIntegrationTest, ConcurrentRequestsShareThePool) {
   const api::Kind& cm = ConfigMapKind();
   ASSERT_TRUE(client_->Create(cm, "default", ConfigMap("shared")).ok());
@@ -455,6 +497,18 @@ TEST_F(HttpClientIntegrationTest, TlsVerification) {
   // Skipping verification works with any CA.
   wrong_ca.insecure_skip_tls_verify = true;
   EXPECT_TRUE((*HttpClient::New(wrong_ca))->Raw("GET", "/version").ok());
+}
+
+TEST_F(HttpClientIntegrationTest, HostNameIsResolvedAndVerified) {
+  RestConfig by_name = client_->config();
+  auto url = ParseServerUrl(by_name.server);
+  ASSERT_TRUE(url.ok());
+  by_name.server = "https://localhost:" + std::to_string(url->port);  // a DNS SAN of the serving certificate
+  auto c = HttpClient::New(by_name);
+  ASSERT_TRUE(c.ok());
+  auto r = (*c)->Raw("GET", "/version");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->code, 200);
 }
 
 TEST(HttpClientNoServerTest, ConnectionRefusedIsUnavailableNamingTheServer) {
