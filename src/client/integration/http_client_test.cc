@@ -523,6 +523,29 @@ TEST(HttpClientNoServerTest, ConnectionRefusedIsUnavailableNamingTheServer) {
   EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos) << r.status().message();
 }
 
+// A pooled keep-alive connection that the server closed (here: the server
+// restarted on the same port) is replaced transparently.
+TEST(HttpClientRestartTest, StaleKeepAliveConnectionIsRetried) {
+  std::string dir = MakeTempDir();
+  auto first = std::make_unique<apiserver::Server>(
+      apiserver::ServerOptions{dir, {"127.0.0.1:0"}, "memory", "10.96.0.0/12", "30000-32767", false});
+  ASSERT_TRUE(first->Start().ok());
+  auto c = HttpClient::FromKubeconfig(dir + "/admin.kubeconfig");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->List(ConfigMapKind(), "default", {}).ok());  // leaves an idle connection
+  auto url = ParseServerUrl((*c)->config().server);
+  ASSERT_TRUE(url.ok());
+  first->Stop();
+  first.reset();
+  apiserver::Server second({dir, {"127.0.0.1:" + std::to_string(url->port)}, "memory", "10.96.0.0/12",
+                            "30000-32767", false});
+  ASSERT_TRUE(second.Start().ok());
+  auto list = (*c)->List(ConfigMapKind(), "default", {});
+  EXPECT_TRUE(list.ok()) << list.status().ToString();
+  second.Stop();
+  fs::remove_all(dir);
+}
+
 // A restarted sqlite-backed server keeps no watch history, so watching from a
 // resourceVersion written before the restart is answered with 410 Expired.
 TEST(HttpClientGoneTest, CompactedResourceVersionEndsWithError) {
