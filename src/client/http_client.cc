@@ -50,21 +50,36 @@ Reason ReasonFromString(std::string_view s) {
 
 Reason ReasonFromCode(int code) {
   switch (code) {
-    case 400: return Reason::kBadRequest;
-    case 401: return Reason::kUnauthorized;
-    case 403: return Reason::kForbidden;
-    case 404: return Reason::kNotFound;
-    case 405: return Reason::kMethodNotAllowed;
-    case 406: return Reason::kNotAcceptable;
-    case 409: return Reason::kConflict;
-    case 410: return Reason::kGone;
-    case 413: return Reason::kRequestEntityTooLarge;
-    case 415: return Reason::kUnsupportedMediaType;
-    case 422: return Reason::kInvalid;
-    case 429: return Reason::kTooManyRequests;
-    case 503: return Reason::kServiceUnavailable;
-    case 504: return Reason::kTimeout;
-    default: return Reason::kInternalError;
+    case 400:
+      return Reason::kBadRequest;
+    case 401:
+      return Reason::kUnauthorized;
+    case 403:
+      return Reason::kForbidden;
+    case 404:
+      return Reason::kNotFound;
+    case 405:
+      return Reason::kMethodNotAllowed;
+    case 406:
+      return Reason::kNotAcceptable;
+    case 409:
+      return Reason::kConflict;
+    case 410:
+      return Reason::kGone;
+    case 413:
+      return Reason::kRequestEntityTooLarge;
+    case 415:
+      return Reason::kUnsupportedMediaType;
+    case 422:
+      return Reason::kInvalid;
+    case 429:
+      return Reason::kTooManyRequests;
+    case 503:
+      return Reason::kServiceUnavailable;
+    case 504:
+      return Reason::kTimeout;
+    default:
+      return Reason::kInternalError;
   }
 }
 
@@ -402,8 +417,8 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::New(RestConfig config, HttpCli
   auto impl = std::make_unique<Impl>();
   impl->base_path = url->base_path;
   impl->transport = std::move(*transport);
-  impl->token = std::make_unique<TokenSource>(config.bearer_token, config.bearer_token_file,
-                                              options.token_reload_interval);
+  impl->token =
+      std::make_unique<TokenSource>(config.bearer_token, config.bearer_token_file, options.token_reload_interval);
   impl->config = std::move(config);
   impl->options = options;
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
@@ -478,10 +493,10 @@ StatusOr<std::unique_ptr<WatchStream>> HttpClient::Watch(const api::Kind& kind, 
   return std::unique_ptr<WatchStream>(new HttpWatch(std::move(*stream)));
 }
 
-StatusOr<HttpClient::RawResponse> HttpClient::Raw(std::string_view method, std::string_view path,
-                                                  std::string_view body, std::string_view content_type) {
-  HttpRequest req = impl_->Request(method, std::string(path), std::string(body),
-                                   body.empty() ? "" : std::string(content_type));
+StatusOr<HttpClient::RawResponse> HttpClient::Raw(std::string_view method, std::string_view path, std::string_view body,
+                                                  std::string_view content_type) {
+  HttpRequest req =
+      impl_->Request(method, std::string(path), std::string(body), body.empty() ? "" : std::string(content_type));
   auto res = impl_->transport->RoundTrip(req);
   if (!res.ok()) return res.status();
   return RawResponse{res->code, std::move(res->content_type), std::move(res->body)};

@@ -309,7 +309,8 @@ StatusOr<std::unique_ptr<HttpTransport>> HttpTransport::Create(TransportOptions 
   impl->options = std::move(options);
   const TransportOptions& o = impl->options;
   if (o.host.empty()) return Status::BadRequest("no API server host");
-  impl->authority = (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
+  impl->authority =
+      (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
   ERR_clear_error();
   SSL_CTX_set_min_proto_version(impl->ctx.native_handle(), TLS1_2_VERSION);
   error_code ec;

@@ -47,8 +47,8 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // "/api/v1/pods?limit=1"
   std::string body;
-  std::string content_type;                                 // sent when non-empty
-  std::vector<std::pair<std::string, std::string>> headers; // extra headers
+  std::string content_type;                                  // sent when non-empty
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
 
 struct HttpResponse {

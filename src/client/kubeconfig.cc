@@ -1,13 +1,13 @@
 #include "client/kubeconfig.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace netkube::client {
 
@@ -111,7 +111,8 @@ StatusOr<RestConfig> FromNode(const YAML::Node& root, const std::string& base_di
   if (!user_name.empty()) {
     YAML::Node user = FindNamed(root, "users", "user", user_name);
     const std::string uwhere = origin + ": user \"" + user_name + "\"";
-    if (!user) return Status::BadRequest(origin + ": context \"" + context + "\": user \"" + user_name + "\" not found");
+    if (!user)
+      return Status::BadRequest(origin + ": context \"" + context + "\": user \"" + user_name + "\" not found");
     auto crt = DataOrFile(user, "client-certificate-data", "client-certificate", base_dir, uwhere);
     if (!crt.ok()) return crt.status();
     auto key = DataOrFile(user, "client-key-data", "client-key", base_dir, uwhere);
@@ -189,7 +190,8 @@ StatusOr<ServerUrl> ParseServerUrl(std::string_view url) {
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::BadRequest("server \"" + std::string(url) + "\": bad IPv6 host");
+    if (close == std::string_view::npos)
+      return Status::BadRequest("server \"" + std::string(url) + "\": bad IPv6 host");
     out.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -248,12 +250,14 @@ StatusOr<RestConfig> InClusterConfig(const InClusterOptions& options) {
   std::string dir = options.root + kServiceAccountDir;
   RestConfig c;
   c.server = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
-  if (auto url = ParseServerUrl(c.server); !url.ok()) return Status::BadRequest("in-cluster: " + url.status().message());
+  if (auto url = ParseServerUrl(c.server); !url.ok())
+    return Status::BadRequest("in-cluster: " + url.status().message());
   c.bearer_token_file = dir + "/token";
   auto token = ReadFile(c.bearer_token_file, "in-cluster service-account token");
   if (!token.ok()) return token.status();
   c.bearer_token = Trim(*token);
-  if (c.bearer_token.empty()) return Status::BadRequest("in-cluster service-account token " + c.bearer_token_file + " is empty");
+  if (c.bearer_token.empty())
+    return Status::BadRequest("in-cluster service-account token " + c.bearer_token_file + " is empty");
   auto ca = ReadFile(dir + "/ca.crt", "in-cluster CA");
   if (!ca.ok()) return ca.status();
   c.ca_pem = std::move(*ca);

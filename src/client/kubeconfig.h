@@ -20,20 +20,20 @@
 namespace netkube::client {
 
 struct RestConfig {
-  std::string server;                  // "https://127.0.0.1:6443" (https only)
-  std::string ca_pem;                  // PEM CA bundle; "" = the system's roots
+  std::string server;  // "https://127.0.0.1:6443" (https only)
+  std::string ca_pem;  // PEM CA bundle; "" = the system's roots
   bool insecure_skip_tls_verify = false;
-  std::string tls_server_name;         // name to verify instead of the server's host ("" = host)
-  std::string client_cert_pem;         // client certificate chain (PEM), "" = none
-  std::string client_key_pem;          // its private key (PEM)
-  std::string bearer_token;            // "" = none
-  std::string bearer_token_file;       // re-read periodically; when readable it wins over bearer_token
-  std::string ns = "default";          // the context's namespace
+  std::string tls_server_name;    // name to verify instead of the server's host ("" = host)
+  std::string client_cert_pem;    // client certificate chain (PEM), "" = none
+  std::string client_key_pem;     // its private key (PEM)
+  std::string bearer_token;       // "" = none
+  std::string bearer_token_file;  // re-read periodically; when readable it wins over bearer_token
+  std::string ns = "default";     // the context's namespace
 };
 
 // The parts of an https:// URL the client needs.
 struct ServerUrl {
-  std::string host;       // "127.0.0.1", "::1" (no brackets), "kubernetes.default.svc"
+  std::string host;  // "127.0.0.1", "::1" (no brackets), "kubernetes.default.svc"
   int port = 443;
   std::string base_path;  // "" or a prefix such as "/k8s" (no trailing slash)
 };

@@ -165,8 +165,8 @@ TEST_F(HttpClientIntegrationTest, PatchAllThreeTypes) {
   auto merge = client_->Patch(cm, "default", "patched", PatchType::kMerge, {{"data", {{"m", "1"}}}});
   ASSERT_TRUE(merge.ok()) << merge.status().ToString();
   EXPECT_EQ((*merge)["data"], (Json{{"k", "v"}, {"m", "1"}}));
-  auto smp = client_->Patch(cm, "default", "patched", PatchType::kStrategicMerge,
-                            {{"metadata", {{"labels", {{"s", "2"}}}}}});
+  auto smp =
+      client_->Patch(cm, "default", "patched", PatchType::kStrategicMerge, {{"metadata", {{"labels", {{"s", "2"}}}}}});
   ASSERT_TRUE(smp.ok()) << smp.status().ToString();
   EXPECT_EQ((*smp)["metadata"]["labels"]["s"], "2");
   auto jp = client_->Patch(cm, "default", "patched", PatchType::kJson,
@@ -268,8 +268,8 @@ TEST_F(HttpClientIntegrationTest, PodStatusBindingAndGracefulDelete) {
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_EQ((*st)["status"]["phase"], "Running");
   EXPECT_EQ((*st)["spec"]["containers"][0]["image"], "busybox");
-  auto patched = client_->Patch(pod, "default", "web", PatchType::kMerge, {{"status", {{"podIP", "10.244.0.6"}}}},
-                                "status");
+  auto patched =
+      client_->Patch(pod, "default", "web", PatchType::kMerge, {{"status", {{"podIP", "10.244.0.6"}}}}, "status");
   ASSERT_TRUE(patched.ok()) << patched.status().ToString();
   EXPECT_EQ((*patched)["status"]["podIP"], "10.244.0.6");
 
@@ -537,8 +537,8 @@ TEST(HttpClientRestartTest, StaleKeepAliveConnectionIsRetried) {
   ASSERT_TRUE(url.ok());
   first->Stop();
   first.reset();
-  apiserver::Server second({dir, {"127.0.0.1:" + std::to_string(url->port)}, "memory", "10.96.0.0/12",
-                            "30000-32767", false});
+  apiserver::Server second(
+      {dir, {"127.0.0.1:" + std::to_string(url->port)}, "memory", "10.96.0.0/12", "30000-32767", false});
   ASSERT_TRUE(second.Start().ok());
   auto list = (*c)->List(ConfigMapKind(), "default", {});
   EXPECT_TRUE(list.ok()) << list.status().ToString();
