@@ -23,10 +23,10 @@ test: build
 	cd $(BUILD) && ../scripts/in-netns ctest --output-on-failure -j $(JOBS) --timeout 900
 
 unit: build
-	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+	cd $(BUILD) && ../scripts/in-netns ctest --output-on-failure -L unit -j $(JOBS)
 
 e2e: build
-	cd $(BUILD) && ctest --output-on-failure -L e2e
+	cd $(BUILD) && ../scripts/in-netns ctest --output-on-failure -L e2e
 
 up: build
 	@bash scripts/up.sh
