@@ -8,6 +8,9 @@
 #include "client/shared_informers.h"
 #include "controllers/daemonset_controller.h"
 #include "controllers/deployment_controller.h"
+#include "controllers/endpoints_controller.h"
+#include "controllers/endpointslice_controller.h"
+#include "controllers/endpointslicemirroring_controller.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/namespace_controller.h"
 #include "controllers/replicaset_controller.h"
@@ -24,7 +27,10 @@ class Running : public RunningControllers {
         deployment_events_(client, "deployment-controller"),
         replicaset_events_(client, "replicaset-controller"),
         daemonset_events_(client, "daemonset-controller"),
-        scheduler_events_(client, "default-scheduler") {
+        scheduler_events_(client, "default-scheduler"),
+        endpoints_events_(client, "endpoint-controller"),
+        endpointslice_events_(client, "endpoint-slice-controller"),
+        mirroring_events_(client, "endpoint-slice-mirroring-controller") {
     auto on = [&](const char* name) { return !options.disabled.count(name); };
     if (on("namespace")) Add(std::make_unique<NamespaceController>(client, informers_), options.workers);
     if (on("garbagecollector")) Add(std::make_unique<GarbageCollector>(client, informers_), options.workers);
@@ -34,6 +40,12 @@ class Running : public RunningControllers {
       Add(std::make_unique<DeploymentController>(client, informers_, deployment_events_), options.workers);
     if (on("daemonset"))
       Add(std::make_unique<DaemonSetController>(client, informers_, daemonset_events_), options.workers);
+    if (on("endpoints"))
+      Add(std::make_unique<EndpointsController>(client, informers_, endpoints_events_), options.workers);
+    if (on("endpointslice"))
+      Add(std::make_unique<EndpointSliceController>(client, informers_, endpointslice_events_), options.workers);
+    if (on("endpointslicemirroring"))
+      Add(std::make_unique<EndpointSliceMirroringController>(client, informers_, mirroring_events_), options.workers);
     if (on("scheduler")) Add(std::make_unique<Scheduler>(client, informers_, scheduler_events_), 1);
     informers_.Start();
     starter_ = std::thread([this] {
@@ -68,6 +80,7 @@ class Running : public RunningControllers {
 
   client::SharedInformers informers_;
   client::EventRecorder deployment_events_, replicaset_events_, daemonset_events_, scheduler_events_;
+  client::EventRecorder endpoints_events_, endpointslice_events_, mirroring_events_;
   std::vector<std::unique_ptr<client::Controller>> controllers_;
   std::vector<int> workers_;
   std::thread starter_;

@@ -1,5 +1,6 @@
 // RunControllers: starts every controller that runs inside `netkube server`
-// (namespace, garbage collector, replicaset, deployment, daemonset, scheduler)
+// (namespace, garbage collector, replicaset, deployment, daemonset, endpoints,
+// endpointslice, endpointslicemirroring, scheduler)
 // over one set of shared informers, and stops them cleanly.
 //
 // Usage (the API server, with its in-process client):
@@ -24,7 +25,8 @@ namespace netkube::controllers {
 struct ControllersOptions {
   int workers = 2;  // per controller (the scheduler always uses 1)
   // Controller names to skip: "namespace", "garbagecollector", "replicaset",
-  // "deployment", "daemonset", "scheduler".
+  // "deployment", "daemonset", "endpoints", "endpointslice",
+  // "endpointslicemirroring", "scheduler".
   std::set<std::string> disabled;
 };
 
