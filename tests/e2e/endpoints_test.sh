@@ -87,6 +87,18 @@ expect_eq "slice: not ready endpoint" "false" \
   "$(jp endpointslices -l $sel -o jsonpath='{.items[0].endpoints[?(@.addresses[0]=="10.244.0.6")].conditions.ready}')"
 set_pod_status "${PODS[1]}" 10.244.0.6 True
 
+# --- a terminating pod (graceful deletion, no kubelet to finish it) ---------------------------------
+kubectl delete pod "${PODS[0]}" --wait=false >/dev/null 2>&1
+if [[ -n "$(jp pod "${PODS[0]}" -o jsonpath='{.metadata.deletionTimestamp}')" ]]; then
+  wait_for "terminating pod leaves Endpoints" 100 eq_cmd "10.244.0.6" \
+    kubectl get endpoints echoserver -o jsonpath='{.subsets[*].addresses[*].ip}'
+  expect_eq "terminating pod not in Endpoints" "10.244.0.6" "$(jp endpoints echoserver -o jsonpath='{.subsets[*].addresses[*].ip}')"
+  wait_for "slice terminating=true" 100 eq_cmd "false true true" kubectl get endpointslices -l $sel \
+    -o jsonpath='{.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.ready} {.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.serving} {.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.terminating}'
+  expect_eq "slice keeps the terminating endpoint (ready serving terminating)" "false true true" \
+    "$(jp endpointslices -l $sel -o jsonpath='{.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.ready} {.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.serving} {.items[0].endpoints[?(@.addresses[0]=="10.244.0.5")].conditions.terminating}')"
+fi
+
 # --- deleting a pod removes it ----------------------------------------------------------------------
 kubectl delete pod "${PODS[0]}" --grace-period=0 --force >/dev/null 2>&1
 wait_for "deleted pod gone from Endpoints" 100 eq_cmd "10.244.0.6" \
