@@ -152,6 +152,7 @@ std::string Informer::ListAndReplace() {
         item["kind"] = kind_.kind;
         item["apiVersion"] = kind_.ApiVersion();
       }
+      if (options_.transform) options_.transform(item);
       std::string key = KeyOf(item);
       fresh[key] = std::make_shared<const Json>(std::move(item));
     }
@@ -185,6 +186,7 @@ std::string Informer::ListAndReplace() {
 }
 
 void Informer::Apply(const std::string& type, Json object) {
+  if (options_.transform) options_.transform(object);
   std::string key = KeyOf(object);
   ObjectPtr old;
   {

@@ -54,6 +54,11 @@ struct InformerOptions {
   std::string field_selector;
   // When > 0, every cached object is delivered to on_update(obj, obj) this often.
   std::chrono::milliseconds resync{0};
+  // Applied to every object before it is cached and handed to handlers, as
+  // client-go's SetTransform: drops fields no consumer reads, to save memory.
+  // Consumers of a transformed cache must never write a cached object back
+  // whole (Update); they patch instead.
+  std::function<void(Json&)> transform;
 };
 
 // Read access to an informer's cache.

@@ -4,8 +4,15 @@ namespace netkube::client {
 
 Informer& SharedInformers::For(const api::Kind& kind) {
   auto& slot = informers_[kind.KeyPrefix()];
-  if (!slot) slot = std::make_unique<Informer>(client_, kind);
+  if (!slot) {
+    auto it = options_.find(kind.KeyPrefix());
+    slot = std::make_unique<Informer>(client_, kind, it == options_.end() ? InformerOptions{} : it->second);
+  }
   return *slot;
+}
+
+void SharedInformers::SetOptions(const api::Kind& kind, InformerOptions options) {
+  options_[kind.KeyPrefix()] = std::move(options);
 }
 
 Informer* SharedInformers::Find(const api::Kind& kind) const {

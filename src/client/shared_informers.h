@@ -25,6 +25,8 @@ class SharedInformers {
 
   // The informer of `kind`, created on first use.
   Informer& For(const api::Kind& kind);
+  // Options for the informer of `kind`. REQUIRES: before For(kind) creates it.
+  void SetOptions(const api::Kind& kind, InformerOptions options);
   // nullptr when no informer of that kind was requested.
   Informer* Find(const api::Kind& kind) const;
   std::vector<Informer*> All() const;
@@ -36,6 +38,7 @@ class SharedInformers {
  private:
   Client& client_;
   std::map<std::string, std::unique_ptr<Informer>> informers_;  // key prefix -> informer
+  std::map<std::string, InformerOptions> options_;                // key prefix -> options
 };
 
 }  // namespace netkube::client

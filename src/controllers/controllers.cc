@@ -6,6 +6,7 @@
 
 #include "client/event_recorder.h"
 #include "client/shared_informers.h"
+#include "controllers/pod_transform.h"
 #include "controllers/daemonset_controller.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/endpoints_controller.h"
@@ -32,6 +33,10 @@ class Running : public RunningControllers {
         endpointslice_events_(client, "endpoint-slice-controller"),
         mirroring_events_(client, "endpoint-slice-mirroring-controller") {
     auto on = [&](const char* name) { return !options.disabled.count(name); };
+    // The pod cache keeps only what controllers read (pod_transform.h).
+    client::InformerOptions pod_options;
+    pod_options.transform = TrimPodForControllers;
+    informers_.SetOptions(client::KindOf("", "Pod"), std::move(pod_options));
     if (on("namespace")) Add(std::make_unique<NamespaceController>(client, informers_), options.workers);
     if (on("garbagecollector")) Add(std::make_unique<GarbageCollector>(client, informers_), options.workers);
     if (on("replicaset"))

@@ -74,6 +74,15 @@ void SortForDeletion(std::vector<ObjectPtr>* pods) {
   });
 }
 
+// Sets metadata.ownerReferences of `obj` to `refs` (removes it when empty) with
+// a merge patch that fails with Conflict if the object changed since cached.
+static StatusOr<Json> PatchOwnerRefs(client::Client& client, const api::Kind& kind, const Json& obj, const Json& refs) {
+  Json patch = {{"metadata",
+                 {{"ownerReferences", refs.empty() ? Json() : refs},
+                  {"resourceVersion", client::GetString(obj, {"metadata", "resourceVersion"})}}}};
+  return client.Patch(kind, client::NamespaceOf(obj), client::NameOf(obj), client::PatchType::kMerge, patch);
+}
+
 StatusOr<std::vector<ObjectPtr>> ClaimPods(client::Client& client, const Json& owner, const Json& selector,
                                            const std::vector<ObjectPtr>& ns_pods) {
   return ClaimObjects(client, client::KindOf("", "Pod"), owner, selector, ns_pods);
@@ -93,24 +102,22 @@ StatusOr<std::vector<ObjectPtr>> ClaimObjects(client::Client& client, const api:
         out.push_back(p);
         continue;
       }
-      // Release: drop our reference.
-      Json live = *p;
+      // Release: drop our reference. Cached objects may be trimmed (informer
+      // transforms), so changes go out as patches guarded by resourceVersion.
       Json keep = Json::array();
-      for (const Json& r : live["metadata"]["ownerReferences"])
+      for (const Json& r : (*p)["metadata"]["ownerReferences"])
         if (r.value("uid", "") != uid) keep.push_back(r);
-      if (keep.empty()) live["metadata"].erase("ownerReferences");
-      else live["metadata"]["ownerReferences"] = keep;
-      auto r = client.Update(pods, client::NamespaceOf(live), live);
+      auto r = PatchOwnerRefs(client, pods, *p, keep);
       if (!r.ok() && !r.status().IsNotFound()) return r.status();
       continue;
     }
     if (!matches || client::IsBeingDeleted(*p) || client::IsBeingDeleted(owner)) continue;
     std::string phase = client::GetString(*p, {"status", "phase"});
     if (phase == "Succeeded" || phase == "Failed") continue;
-    Json live = *p;
-    if (!live["metadata"]["ownerReferences"].is_array()) live["metadata"]["ownerReferences"] = Json::array();
-    live["metadata"]["ownerReferences"].push_back(client::MakeOwnerRef(owner, true, true));
-    auto r = client.Update(pods, client::NamespaceOf(live), live);
+    Json refs = (*p)["metadata"].value("ownerReferences", Json::array());
+    if (!refs.is_array()) refs = Json::array();
+    refs.push_back(client::MakeOwnerRef(owner, true, true));
+    auto r = PatchOwnerRefs(client, pods, *p, refs);
     if (!r.ok()) {
       if (r.status().IsNotFound()) continue;
       return r.status();
