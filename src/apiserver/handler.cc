@@ -246,6 +246,10 @@ void ApiHandler::Serve(const Request& req, ResponseWriter& w) {
     ++i;
   }
   auto rest = std::vector<std::string>(seg.begin() + static_cast<long>(i), seg.end());
+  if (rest.empty()) {  // "/api/v1/watch" alone
+    w.Send(StatusResponse(NotFoundPath()));
+    return;
+  }
   // namespaces/{ns}/{resource}[/{name}[/{sub}]] when {resource} is a namespaced kind.
   if (rest.size() >= 3 && rest[0] == "namespaces") {
     const api::Kind* k = api::FindByResource(group, version, rest[2]);

@@ -229,6 +229,10 @@ r=$(kcurl /api/v1/namespaces/default/frobnicators)
 expect_eq "unknown resource: 404" "404 NotFound" "$(http_status "$r") $(http_body "$r" | jq -r .reason)"
 r=$(kcurl /apis/nope.example.com/v1)
 expect_eq "unknown group: 404" "404" "$(http_status "$r")"
+for p in /api/v1/watch /api/v1/watch/ /apis/apps/v1/watch /api/v1/namespaces /api/v1/namespaces/default/pods/x/nope/more; do
+  r=$(kcurl "$p")
+  expect_eq "odd path $p: answered" "1" "$([[ $(http_status "$r") =~ ^[24] ]] && echo 1)"
+done
 r=$(kcurl /api/v1/namespaces/default/configmaps/does-not-exist)
 expect_eq "missing object: 404 NotFound" "404 NotFound" "$(http_status "$r") $(http_body "$r" | jq -r .reason)"
 expect_fail "kubectl get of an unknown resource" 'the server doesn'"'"'t have a resource type "frobnicators"' kubectl get frobnicators
