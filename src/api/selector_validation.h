@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/selector.h"
+#include "api/validation_util.h"
 
 namespace netkube::api::selector_validation {
 
@@ -27,7 +28,7 @@ std::optional<std::string> ValidateKey(std::string_view key, std::string_view pa
 // values), e.g. `values[0][app]: Invalid value: "-bad": a valid label must ...`.
 std::optional<std::string> ValidateRequirement(const Requirement& r);
 
-// Go's %q of a string.
-std::string GoQuote(std::string_view s);
+// Go's %q of a string (shared with validation*.cc).
+using validation::GoQuote;
 
 }  // namespace netkube::api::selector_validation
