@@ -50,27 +50,12 @@ class LocalWatch : public client::WatchStream {
 
  private:
   void Convert(const store::Event& ev) {
-    StoredObject now{ev.kv.key, ev.kv.value, ev.kv.mod_revision};
-    bool now_match = ev.type == store::EventType::kPut && registry_.Matches(kind_, now, params_);
-    bool old_match = false;
-    if (ev.prev) old_match = registry_.Matches(kind_, {ev.prev->key, ev.prev->value, ev.prev->mod_revision}, params_);
+    auto sel = registry_.Select(kind_, ev, params_);
+    if (!sel) return;
     client::WatchEvent out;
-    if (ev.type == store::EventType::kDelete) {
-      if (ev.prev && !old_match) return;
-      const auto& v = ev.prev ? ev.prev->value : ev.kv.value;
-      if (!v) return;
-      out.type = "DELETED";
-      out.object = Json::parse(*v);
-      out.object["metadata"]["resourceVersion"] = std::to_string(ev.kv.mod_revision);
-    } else if (now_match) {
-      out.type = old_match ? "MODIFIED" : "ADDED";
-      out.object = Json::parse(*ev.kv.value);
-    } else if (old_match) {
-      out.type = "DELETED";
-      out.object = Json::parse(*ev.kv.value);
-    } else {
-      return;
-    }
+    out.type = sel->type;
+    out.object = Json::parse(*sel->json);
+    if (sel->revision_override != 0) out.object["metadata"]["resourceVersion"] = std::to_string(sel->revision_override);
     pending_.push_back(std::move(out));
   }
 

@@ -285,6 +285,22 @@ bool Registry::Matches(const api::Kind& kind, const StoredObject& obj, const Lis
   return params.labels.Matches(a->labels) && params.fields.Matches(a->fields);
 }
 
+std::optional<Registry::SelectedEvent> Registry::Select(const api::Kind& kind, const store::Event& ev,
+                                                       const ListParams& params) {
+  const bool now_match =
+      ev.type == store::EventType::kPut && Matches(kind, {ev.kv.key, ev.kv.value, ev.kv.mod_revision}, params);
+  const bool old_match = ev.prev && Matches(kind, {ev.prev->key, ev.prev->value, ev.prev->mod_revision}, params);
+  if (ev.type == store::EventType::kDelete) {
+    if (ev.prev && !old_match) return std::nullopt;
+    const auto& value = ev.prev ? ev.prev->value : ev.kv.value;
+    if (!value) return std::nullopt;
+    return SelectedEvent{"DELETED", value, ev.kv.mod_revision};
+  }
+  if (now_match) return SelectedEvent{old_match ? "MODIFIED" : "ADDED", ev.kv.value, 0};
+  if (old_match) return SelectedEvent{"DELETED", ev.kv.value, 0};
+  return std::nullopt;
+}
+
 StatusOr<ListResult> Registry::List(const api::Kind& kind, std::string_view ns, const ListParams& params) {
   std::string prefix = kind.KeyPrefix();
   if (kind.namespaced && !ns.empty()) {

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -135,6 +136,17 @@ class Registry {
   std::shared_ptr<const ObjectAttrs> Attrs(const api::Kind& kind, const StoredObject& obj);
   // Whether an object matches list selectors.
   bool Matches(const api::Kind& kind, const StoredObject& obj, const ListParams& params);
+
+  // What a store event is to a watcher with these selectors, or nullopt when
+  // nothing: "ADDED", "MODIFIED" or "DELETED" (also for an object that left the
+  // selection) with the object's stored JSON. `revision_override` is set for a
+  // real deletion: the object's resourceVersion must read as that revision.
+  struct SelectedEvent {
+    const char* type;
+    std::shared_ptr<const std::string> json;
+    int64_t revision_override = 0;
+  };
+  std::optional<SelectedEvent> Select(const api::Kind& kind, const store::Event& ev, const ListParams& params);
 
   store::Store& store() { return store_; }
 

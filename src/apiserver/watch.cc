@@ -110,36 +110,22 @@ void ServeWatch(Registry& registry, Metrics& metrics, const api::Kind& kind, con
   auto next_bookmark = Clock::now() + std::chrono::seconds(10);
   int64_t last_rev = after;
   std::vector<store::Event> events;
-  const api::Kind* k = &kind;
   while (w.Alive() && Clock::now() < deadline) {
     events.clear();
     bool open = (*watcher)->Next(&events, std::chrono::milliseconds(500));
     std::string out;
     for (const auto& ev : events) {
       last_rev = ev.kv.mod_revision;
-      StoredObject now{ev.kv.key, ev.kv.value, ev.kv.mod_revision};
-      bool now_match = ev.type == store::EventType::kPut && registry.Matches(*k, now, params.list);
-      bool old_match = false;
-      if (ev.prev) {
-        StoredObject old{ev.prev->key, ev.prev->value, ev.prev->mod_revision};
-        old_match = registry.Matches(*k, old, params.list);
+      auto sel = registry.Select(kind, ev, params.list);
+      if (!sel) continue;
+      if (sel->revision_override == 0) {
+        out += enc.Event(sel->type, *sel->json);
+        continue;
       }
-      if (ev.type == store::EventType::kDelete) {
-        if (!old_match && ev.prev) continue;
-        const auto& value = ev.prev ? ev.prev->value : ev.kv.value;
-        if (!value) continue;
-        json obj = json::parse(*value, nullptr, false);
-        if (!obj.is_object()) continue;
-        obj["metadata"]["resourceVersion"] = std::to_string(ev.kv.mod_revision);
-        out += enc.EventJson("DELETED", obj);
-      } else if (now_match && old_match) {
-        out += enc.Event("MODIFIED", *ev.kv.value);
-      } else if (now_match) {
-        out += enc.Event("ADDED", *ev.kv.value);
-      } else if (old_match) {
-        json obj = json::parse(*ev.kv.value, nullptr, false);
-        if (obj.is_object()) out += enc.EventJson("DELETED", obj);
-      }
+      json obj = json::parse(*sel->json, nullptr, false);
+      if (!obj.is_object()) continue;
+      obj["metadata"]["resourceVersion"] = std::to_string(sel->revision_override);
+      out += enc.EventJson(sel->type, obj);
     }
     if (!out.empty() && !w.Write(out)) return;
     if (!open) {
