@@ -74,9 +74,34 @@ json NodeToJson(const YAML::Node& n, int depth, const std::string& path, std::ve
   return nullptr;
 }
 
+// The offset of the first byte that does not start a valid UTF-8 sequence, or npos.
+size_t InvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 0x2) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 StatusOr<json> YamlToJson(std::string_view yaml, std::vector<std::string>* duplicates) {
+  if (size_t bad = InvalidUtf8(yaml); bad != std::string_view::npos) {
+    return Status::BadRequest("error converting YAML to JSON: yaml: invalid UTF-8 at byte " + std::to_string(bad));
+  }
   try {
     YAML::Node n = YAML::Load(std::string(yaml));
     return NodeToJson(n, 0, "", duplicates);

@@ -44,7 +44,7 @@ json StatusJson(const Status& s) {
   return j;
 }
 
-Response StatusResponse(const Status& s) { return {s.HttpCode(), "application/json", {}, StatusJson(s).dump()}; }
+Response StatusResponse(const Status& s) { return {s.HttpCode(), "application/json", {}, StatusJson(s).dump(-1, ' ', false, json::error_handler_t::replace)}; }
 
 Response JsonResponse(int code, std::string body) { return {code, "application/json", {}, std::move(body)}; }
 
@@ -157,7 +157,7 @@ void ApiHandler::Serve(const Request& req, ResponseWriter& w) {
               {"goVersion", "go1.23.0"},
               {"compiler", "gc"},
               {"platform", "linux/amd64"}};
-    w.Send(JsonResponse(200, v.dump()));
+    w.Send(JsonResponse(200, v.dump(-1, ' ', false, json::error_handler_t::replace)));
     return;
   }
   // Authentication: a verified client certificate or a bearer token.
@@ -301,9 +301,9 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
     for (const auto& warn : warnings) r.headers.push_back({"Warning", WarningHeader(warn)});
     if (table && obj.value("kind", "") == kind.kind) {
       std::vector<const json*> one = {&obj};
-      r.body = ToTable(kind, one, req.Query("includeObject"), obj["metadata"].value("resourceVersion", ""), "").dump();
+      r.body = ToTable(kind, one, req.Query("includeObject"), obj["metadata"].value("resourceVersion", ""), "").dump(-1, ' ', false, json::error_handler_t::replace);
     } else {
-      r.body = obj.dump();
+      r.body = obj.dump(-1, ' ', false, json::error_handler_t::replace);
     }
     w.Send(std::move(r));
   };
@@ -520,7 +520,7 @@ void ApiHandler::ServeResource(const Request& req, ResponseWriter& w, Route& rou
       if (!r.ok()) return fail(r.status());
       std::string body = "{\"kind\":\"" + kind.kind + "List\",\"apiVersion\":\"" + kind.ApiVersion() +
                          "\",\"metadata\":{},\"items\":[";
-      for (size_t i = 0; i < r->size(); ++i) body += (i ? "," : "") + (*r)[i]->dump();
+      for (size_t i = 0; i < r->size(); ++i) body += (i ? "," : "") + (*r)[i]->dump(-1, ' ', false, json::error_handler_t::replace);
       body += "]}";
       return w.Send(JsonResponse(200, std::move(body)));
     }

@@ -268,11 +268,11 @@ std::shared_ptr<const ObjectAttrs> Registry::Attrs(const api::Kind& kind, const 
           if (it.value().is_string()) a->labels[it.key()] = it.value().get<std::string>();
     }
     a->fields = api::SelectableFields(kind, j);
-    a->cells = api::TableCells(kind, j, api::kDeferredNow).dump();
+    a->cells = api::TableCells(kind, j, api::kDeferredNow).dump(-1, ' ', false, json::error_handler_t::replace);
     json partial = {{"kind", "PartialObjectMetadata"},
                     {"apiVersion", "meta.k8s.io/v1"},
                     {"metadata", j.value("metadata", json::object())}};
-    a->partial_metadata = partial.dump();
+    a->partial_metadata = partial.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   std::lock_guard<std::mutex> l(attrs_mu_);
   attrs_[obj.key] = a;
@@ -329,7 +329,7 @@ StatusOr<ListResult> Registry::List(const api::Kind& kind, std::string_view ns, 
   }
   if (i < r.kvs.size()) {
     json tok = {{"v", "meta.k8s.io/v1"}, {"rv", r.revision}, {"start", r.kvs[i].key.substr(prefix.size())}};
-    out.continue_token = Base64Encode(tok.dump());
+    out.continue_token = Base64Encode(tok.dump(-1, ' ', false, json::error_handler_t::replace));
     if (params.labels.Empty() && params.fields.Empty()) out.remaining = static_cast<int64_t>(r.kvs.size() - i);
   }
   return out;
@@ -385,7 +385,7 @@ StatusOr<WriteResult> Registry::Create(const api::Kind& kind, std::string_view n
   auto txn = store_.Txn({{key, store::Compare::Target::kCreateRevision, store::Compare::Result::kEqual, 0}},
                         {store::Op::PutFn(key, [&obj](int64_t rev) {
                           obj["metadata"]["resourceVersion"] = std::to_string(rev);
-                          return obj.dump();
+                          return obj.dump(-1, ' ', false, json::error_handler_t::replace);
                         })},
                         {});
   if (!txn.ok()) {
@@ -545,7 +545,7 @@ StatusOr<WriteResult> Registry::WriteUpdate(const api::Kind& kind, std::string_v
   auto txn = store_.Txn({{key, store::Compare::Target::kModRevision, store::Compare::Result::kEqual, old_rev}},
                         {store::Op::PutFn(key, [&next](int64_t rev) {
                           next["metadata"]["resourceVersion"] = std::to_string(rev);
-                          return next.dump();
+                          return next.dump(-1, ' ', false, json::error_handler_t::replace);
                         })},
                         {});
   if (!txn.ok()) {
@@ -652,7 +652,7 @@ StatusOr<WriteResult> Registry::Delete(const api::Kind& kind, std::string_view n
         {{cur->key, store::Compare::Target::kModRevision, store::Compare::Result::kEqual, cur->mod_revision}},
         {store::Op::PutFn(cur->key, [&obj](int64_t rev) {
           obj["metadata"]["resourceVersion"] = std::to_string(rev);
-          return obj.dump();
+          return obj.dump(-1, ' ', false, json::error_handler_t::replace);
         })},
         {});
     if (!txn.ok()) return txn.status();

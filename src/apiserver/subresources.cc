@@ -50,10 +50,10 @@ StatusOr<WriteResult> UpdateScale(Registry& registry, const api::Kind& kind, std
   }
   if (replicas.is_number_integer() && replicas.get<int64_t>() < 0) {
     Status s = Status::Invalid("Scale.autoscaling \"" + std::string(name) +
-                               "\" is invalid: spec.replicas: Invalid value: " + replicas.dump() +
+                               "\" is invalid: spec.replicas: Invalid value: " + replicas.dump(-1, ' ', false, json::error_handler_t::replace) +
                                ": must be greater than or equal to 0");
     s.WithDetails("Scale", "autoscaling", std::string(name));
-    s.AddCause({"FieldValueInvalid", "Invalid value: " + replicas.dump() + ": must be greater than or equal to 0",
+    s.AddCause({"FieldValueInvalid", "Invalid value: " + replicas.dump(-1, ' ', false, json::error_handler_t::replace) + ": must be greater than or equal to 0",
                 "spec.replicas"});
     return s;
   }
@@ -119,7 +119,7 @@ StatusOr<WriteResult> Bind(Registry& registry, const api::Kind& kind, std::strin
         {{cur->key, store::Compare::Target::kModRevision, store::Compare::Result::kEqual, cur->mod_revision}},
         {store::Op::PutFn(cur->key, [&stored](int64_t rev) {
           stored["metadata"]["resourceVersion"] = std::to_string(rev);
-          return stored.dump();
+          return stored.dump(-1, ' ', false, json::error_handler_t::replace);
         })},
         {});
     if (!txn.ok()) return txn.status();

@@ -18,7 +18,7 @@ std::string StatusEvent(const Status& s) {
              {"metadata", json::object()}, {"status", "Failure"},
              {"message", s.message()}, {"reason", std::string(s.ReasonString())},
              {"code", s.HttpCode()}};
-  return json{{"type", "ERROR"}, {"object", st}}.dump() + "\n";
+  return json{{"type", "ERROR"}, {"object", st}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 class Encoder {
@@ -32,16 +32,16 @@ class Encoder {
     return EventJson(type, obj);
   }
   std::string EventJson(const char* type, const json& obj) {
-    if (!p_.table) return json{{"type", type}, {"object", obj}}.dump() + "\n";
+    if (!p_.table) return json{{"type", type}, {"object", obj}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     std::vector<const json*> one = {&obj};
     json t = ToTable(kind_, one, p_.include_object, obj["metadata"].value("resourceVersion", ""), "", true);
-    return json{{"type", type}, {"object", t}}.dump() + "\n";
+    return json{{"type", type}, {"object", t}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   }
   std::string Bookmark(int64_t rev, bool initial_end) {
     json md = {{"resourceVersion", std::to_string(rev)}};
     if (initial_end) md["annotations"] = {{"k8s.io/initial-events-end", "true"}};
     json obj = {{"kind", kind_.kind}, {"apiVersion", kind_.ApiVersion()}, {"metadata", md}};
-    return json{{"type", "BOOKMARK"}, {"object", obj}}.dump() + "\n";
+    return json{{"type", "BOOKMARK"}, {"object", obj}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   }
 
  private:
@@ -72,7 +72,7 @@ void ServeWatch(Registry& registry, Metrics& metrics, const api::Kind& kind, con
                    {"message", "invalid resource version: " + params.resource_version},
                    {"reason", "BadRequest"},
                    {"code", 400}}
-                  .dump()});
+                  .dump(-1, ' ', false, json::error_handler_t::replace)});
       return;
     }
   } else {

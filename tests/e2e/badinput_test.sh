@@ -39,6 +39,12 @@ expect_status "JSON with trailing garbage: 400" 400 BadRequest
 printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bad"},"data":{"k":7}}' >"$T/type.json"
 post "$CM" "$T/type.json"
 expect_eq "JSON with a wrongly typed field: 400" "400" "$STATUS"
+printf '{"metadata":{"name":"a"},"dblev=v;1\x9e;=m"}}' >"$T/utf8.json"
+post "$CM" "$T/utf8.json"
+expect_status "malformed JSON with invalid UTF-8: 400" 400 BadRequest
+printf 'metadata:\n  name: a\nd\x9e: 1\n' >"$T/utf8.yaml"
+post "$CM" "$T/utf8.yaml" application/yaml
+expect_eq "YAML with an invalid UTF-8 key: 4xx" "4" "${STATUS:0:1}"
 printf '"just a string"' >"$T/string.json"
 post "$CM" "$T/string.json"
 expect_status "JSON that is not an object: 400" 400 BadRequest
