@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apiserver/registry.h"
 #include "util/log.h"
 
 namespace netkube::apiserver {
@@ -126,7 +127,7 @@ Status Admission::Admit(const api::Kind& kind, json& obj, const json* old, store
     }
     json nso = json::parse(*kv->value, nullptr, false);
     if (nso.is_object() && nso["metadata"].contains("deletionTimestamp")) {
-      Status s = Status::Forbidden(QualifiedName(kind) + " \"" + obj["metadata"].value("name", "") +
+      Status s = Status::Forbidden(QualifiedResource(kind) + " \"" + obj["metadata"].value("name", "") +
                                    "\" is forbidden: unable to create new content in namespace " + ns +
                                    " because it is being terminated");
       s.WithDetails(kind.plural, kind.group, obj["metadata"].value("name", ""));
@@ -135,10 +136,6 @@ Status Admission::Admit(const api::Kind& kind, json& obj, const json* old, store
   }
   if (kind.group.empty() && kind.kind == "Service") return AdmitService(obj, old, allocated);
   return Status::OK();
-}
-
-std::string Admission::QualifiedName(const api::Kind& kind) {
-  return kind.group.empty() ? kind.plural : kind.plural + "." + kind.group;
 }
 
 namespace {

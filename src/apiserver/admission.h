@@ -64,7 +64,6 @@ class Admission {
  private:
   Status AdmitService(nlohmann::json& svc, const nlohmann::json* old, Allocations* allocated);
   void CollectService(const nlohmann::json& svc, std::vector<uint32_t>* ips, std::vector<int>* ports) const;
-  static std::string QualifiedName(const api::Kind& kind);
 
   AdmissionOptions options_;
   uint32_t base_ = 0;   // network address
