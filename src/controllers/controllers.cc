@@ -14,6 +14,7 @@
 #include "controllers/endpointslicemirroring_controller.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/namespace_controller.h"
+#include "controllers/node_lifecycle_controller.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
 #include "util/log.h"
@@ -31,7 +32,8 @@ class Running : public RunningControllers {
         scheduler_events_(client, "default-scheduler"),
         endpoints_events_(client, "endpoint-controller"),
         endpointslice_events_(client, "endpoint-slice-controller"),
-        mirroring_events_(client, "endpoint-slice-mirroring-controller") {
+        mirroring_events_(client, "endpoint-slice-mirroring-controller"),
+        node_lifecycle_events_(client, "node-controller") {
     auto on = [&](const char* name) { return !options.disabled.count(name); };
     // The pod cache keeps only what controllers read (pod_transform.h).
     client::InformerOptions pod_options;
@@ -51,6 +53,12 @@ class Running : public RunningControllers {
       Add(std::make_unique<EndpointSliceController>(client, informers_, endpointslice_events_), options.workers);
     if (on("endpointslicemirroring"))
       Add(std::make_unique<EndpointSliceMirroringController>(client, informers_, mirroring_events_), options.workers);
+    if (on("nodelifecycle")) {
+      NodeLifecycleOptions nl;
+      nl.grace_period = options.node_monitor_grace_period;
+      nl.monitor_period = options.node_monitor_period;
+      Add(std::make_unique<NodeLifecycleController>(client, informers_, node_lifecycle_events_, nl), options.workers);
+    }
     if (on("scheduler")) Add(std::make_unique<Scheduler>(client, informers_, scheduler_events_), 1);
     informers_.Start();
     starter_ = std::thread([this] {
@@ -85,7 +93,7 @@ class Running : public RunningControllers {
 
   client::SharedInformers informers_;
   client::EventRecorder deployment_events_, replicaset_events_, daemonset_events_, scheduler_events_;
-  client::EventRecorder endpoints_events_, endpointslice_events_, mirroring_events_;
+  client::EventRecorder endpoints_events_, endpointslice_events_, mirroring_events_, node_lifecycle_events_;
   std::vector<std::unique_ptr<client::Controller>> controllers_;
   std::vector<int> workers_;
   std::thread starter_;

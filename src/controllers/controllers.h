@@ -1,6 +1,6 @@
 // RunControllers: starts every controller that runs inside `netkube server`
 // (namespace, garbage collector, replicaset, deployment, daemonset, endpoints,
-// endpointslice, endpointslicemirroring, scheduler)
+// endpointslice, endpointslicemirroring, scheduler, node lifecycle)
 // over one set of shared informers, and stops them cleanly.
 //
 // Usage (the API server, with its in-process client):
@@ -14,6 +14,7 @@
 // Thread-safety: Stop() from the owner thread; idempotent.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
@@ -26,8 +27,13 @@ struct ControllersOptions {
   int workers = 2;  // per controller (the scheduler always uses 1)
   // Controller names to skip: "namespace", "garbagecollector", "replicaset",
   // "deployment", "daemonset", "endpoints", "endpointslice",
-  // "endpointslicemirroring", "scheduler".
+  // "endpointslicemirroring", "scheduler", "nodelifecycle".
   std::set<std::string> disabled;
+  // Node lifecycle: a node whose heartbeat (Lease or Ready condition) is older
+  // than the grace period turns Ready=Unknown; every node is re-checked each
+  // monitor period.
+  std::chrono::milliseconds node_monitor_grace_period{std::chrono::seconds(40)};
+  std::chrono::milliseconds node_monitor_period{std::chrono::seconds(5)};
 };
 
 class RunningControllers {
