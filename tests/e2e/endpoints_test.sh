@@ -28,6 +28,26 @@ YAML
 kubectl patch node kind-worker --subresource=status --type=merge -p \
   '{"status":{"conditions":[{"type":"Ready","status":"True"}],"capacity":{"cpu":"8","memory":"16Gi","pods":"110"},"allocatable":{"cpu":"8","memory":"16Gi","pods":"110"}}}' \
   >/dev/null || die "cannot make the node Ready"
+# Heartbeats, as a node agent sends them, so the node lifecycle controller keeps
+# the node Ready however long the test takes: the node's Lease, renewed every 5 s.
+renew_lease() {
+  while true; do
+    kubectl apply -f - >/dev/null 2>&1 <<YAML
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata:
+  name: kind-worker
+  namespace: kube-node-lease
+spec:
+  holderIdentity: kind-worker
+  leaseDurationSeconds: 40
+  renewTime: "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)"
+YAML
+    sleep 5
+  done
+}
+renew_lease &
+track_pid $!
 
 # --- deployment + expose: Endpoints of the seed's shape -----------------------------------------
 kubectl create deployment echoserver --image=k8s.gcr.io/echoserver:1.10 --replicas=2 >/dev/null || die "create deployment"
