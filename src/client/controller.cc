@@ -1,5 +1,6 @@
 #include "client/controller.h"
 
+#include "client/meta.h"
 #include "util/log.h"
 
 namespace netkube::client {
@@ -46,6 +47,11 @@ void Controller::Handle(const std::string& key) {
     queue_.AddRateLimited(key);
   }
   queue_.Done(key);
+}
+
+EventHandler Controller::EnqueueKeys() {
+  auto add = [this](const ObjectPtr& o) { queue_.Add(KeyOf(*o)); };
+  return {add, [add](const ObjectPtr&, const ObjectPtr& o) { add(o); }, add};
 }
 
 }  // namespace netkube::client

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/informer.h"
 #include "client/workqueue.h"
 #include "util/status.h"
 
@@ -39,6 +40,10 @@ class Controller {
   const std::string& name() const { return name_; }
 
  protected:
+  // An informer handler that adds the object's key (ns/name) to the queue on
+  // add, update and delete.
+  EventHandler EnqueueKeys();
+
   WorkQueue queue_;
 
  private:

@@ -72,8 +72,7 @@ DaemonSetController::DaemonSetController(client::Client& client, client::SharedI
       pods_(informers.For(client::KindOf("", "Pod"))),
       nodes_(informers.For(client::KindOf("", "Node"))),
       events_(events) {
-  auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  dss_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  dss_.AddHandler(EnqueueKeys());
   pods_.AddHandler({[this](const ObjectPtr& p) {
                       expectations_.ObserveCreation(client::KeyOf(*p));
                       OnPod(p);

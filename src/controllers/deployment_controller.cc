@@ -44,8 +44,7 @@ DeploymentController::DeploymentController(client::Client& client, client::Share
       rss_(informers.For(RsKind())),
       pods_(informers.For(client::KindOf("", "Pod"))),
       events_(events) {
-  auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  deployments_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  deployments_.AddHandler(EnqueueKeys());
   auto on_rs = [this](const ObjectPtr& o) { EnqueueOwnerOfRs(*o); };
   rss_.AddHandler({on_rs, [on_rs](const ObjectPtr&, const ObjectPtr& o) { on_rs(o); }, on_rs});
   // Recreate waits for old pods to be gone.

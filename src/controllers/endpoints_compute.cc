@@ -139,6 +139,17 @@ bool ServiceSelects(const Json& svc, const Json& labels) {
   return true;
 }
 
+std::vector<std::string> SelectingServiceKeys(const client::Lister& services, const Json& pod) {
+  std::vector<std::string> keys;
+  const Json* labels = client::Find(pod, {"metadata", "labels"});
+  if (labels == nullptr || !labels->is_object()) return keys;
+  for (const client::ObjectPtr& svc : services.List(client::NamespaceOf(pod), [&](const Json& s) {
+         return ServiceHasSelector(s) && ServiceSelects(s, *labels);
+       }))
+    keys.push_back(client::KeyOf(*svc));
+  return keys;
+}
+
 bool IsServiceIPSet(const Json& svc) {
   std::string ip = client::GetString(svc, {"spec", "clusterIP"});
   return !ip.empty() && ip != "None";

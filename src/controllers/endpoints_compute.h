@@ -39,6 +39,9 @@ inline constexpr int kMaxEndpointsCapacity = 1000;
 bool ServiceHasSelector(const client::Json& svc);
 // True when every spec.selector pair is among `labels`. REQUIRES: a selector.
 bool ServiceSelects(const client::Json& svc, const client::Json& labels);
+// The keys (ns/name) of the cached services that manage endpoints and select
+// `pod` by its labels: the services a pod change concerns.
+std::vector<std::string> SelectingServiceKeys(const client::Lister& services, const client::Json& pod);
 // spec.clusterIP is set and not "None".
 bool IsServiceIPSet(const client::Json& svc);
 

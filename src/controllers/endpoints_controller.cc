@@ -39,8 +39,7 @@ EndpointsController::EndpointsController(client::Client& client, client::SharedI
       pods_(informers.For(client::KindOf("", "Pod"))),
       endpoints_(informers.For(client::KindOf("", "Endpoints"))),
       events_(events) {
-  auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  services_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  services_.AddHandler(EnqueueKeys());
   pods_.AddHandler({[this](const ObjectPtr& p) { EnqueueServicesOf(*p); },
                     [this](const ObjectPtr& old, const ObjectPtr& p) {
                       if (!PodEndpointChanged(*old, *p)) return;
@@ -54,12 +53,7 @@ EndpointsController::EndpointsController(client::Client& client, client::SharedI
 }
 
 void EndpointsController::EnqueueServicesOf(const Json& pod) {
-  const Json* labels = client::Find(pod, {"metadata", "labels"});
-  if (labels == nullptr || !labels->is_object()) return;
-  for (const ObjectPtr& svc : services_.List(client::NamespaceOf(pod), [&](const Json& s) {
-         return ServiceHasSelector(s) && ServiceSelects(s, *labels);
-       }))
-    queue_.Add(client::KeyOf(*svc));
+  for (const std::string& key : SelectingServiceKeys(services_, pod)) queue_.Add(key);
 }
 
 void EndpointsController::OnEndpoints(const ObjectPtr& ep, bool deleted) {

@@ -21,8 +21,7 @@ EndpointSliceController::EndpointSliceController(client::Client& client, client:
       slices_(informers.For(client::KindOf("discovery.k8s.io", "EndpointSlice"))),
       events_(events),
       max_per_slice_(max_endpoints_per_slice) {
-  auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  services_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  services_.AddHandler(EnqueueKeys());
   pods_.AddHandler({[this](const ObjectPtr& p) { EnqueueServicesOf(*p); },
                     [this](const ObjectPtr& old, const ObjectPtr& p) {
                       if (!PodEndpointChanged(*old, *p)) return;
@@ -43,12 +42,7 @@ EndpointSliceController::EndpointSliceController(client::Client& client, client:
 }
 
 void EndpointSliceController::EnqueueServicesOf(const Json& pod) {
-  const Json* labels = client::Find(pod, {"metadata", "labels"});
-  if (labels == nullptr || !labels->is_object()) return;
-  for (const ObjectPtr& svc : services_.List(client::NamespaceOf(pod), [&](const Json& s) {
-         return ServiceHasSelector(s) && ServiceSelects(s, *labels);
-       }))
-    queue_.Add(client::KeyOf(*svc));
+  for (const std::string& key : SelectingServiceKeys(services_, pod)) queue_.Add(key);
 }
 
 void EndpointSliceController::OnNode(const Json& node) {

@@ -19,7 +19,7 @@ EndpointSliceMirroringController::EndpointSliceMirroringController(client::Clien
       slices_(informers.For(client::KindOf("discovery.k8s.io", "EndpointSlice"))),
       events_(events) {
   auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  endpoints_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  endpoints_.AddHandler(EnqueueKeys());
   services_.AddHandler({enqueue,
                         [enqueue](const ObjectPtr& old, const ObjectPtr& o) {
                           if (ServiceHasSelector(*old) != ServiceHasSelector(*o)) enqueue(o);

@@ -55,8 +55,7 @@ ReplicaSetController::ReplicaSetController(client::Client& client, client::Share
       rss_(informers.For(client::KindOf("apps", "ReplicaSet"))),
       pods_(informers.For(client::KindOf("", "Pod"))),
       events_(events) {
-  auto enqueue = [this](const ObjectPtr& o) { queue_.Add(client::KeyOf(*o)); };
-  rss_.AddHandler({enqueue, [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); }, enqueue});
+  rss_.AddHandler(EnqueueKeys());
   pods_.AddHandler({[this](const ObjectPtr& p) {
                       expectations_.ObserveCreation(client::KeyOf(*p));
                       OnPod(p);
