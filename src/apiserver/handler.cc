@@ -11,6 +11,7 @@
 #include "api/openapi.h"
 #include "apiserver/decode.h"
 #include "apiserver/discovery.h"
+#include "apiserver/objects.h"
 #include "apiserver/table.h"
 #include "apiserver/watch.h"
 #include "util/log.h"
@@ -21,30 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-json StatusJson(const Status& s) {
-  json j = {{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-            {"message", s.message()}, {"reason", std::string(s.ReasonString())}, {"code", s.HttpCode()}};
-  json details = json::object();
-  if (!s.details_name().empty()) details["name"] = s.details_name();
-  if (!s.details_group().empty()) details["group"] = s.details_group();
-  if (!s.details_kind().empty()) details["kind"] = s.details_kind();
-  if (!s.causes().empty()) {
-    json causes = json::array();
-    for (const auto& c : s.causes()) {
-      json cj = json::object();
-      if (!c.type.empty()) cj["reason"] = c.type;
-      if (!c.message.empty()) cj["message"] = c.message;
-      if (!c.field.empty()) cj["field"] = c.field;
-      causes.push_back(cj);
-    }
-    details["causes"] = causes;
-  }
-  if (!details.empty()) j["details"] = details;
-  if (s.reason() == Reason::kInternalError) j["reason"] = "InternalError";
-  return j;
-}
-
-Response StatusResponse(const Status& s) { return {s.HttpCode(), "application/json", {}, StatusJson(s).dump(-1, ' ', false, json::error_handler_t::replace)}; }
+Response StatusResponse(const Status& s) { return {s.HttpCode(), "application/json", {}, StatusObject(s).dump(-1, ' ', false, json::error_handler_t::replace)}; }
 
 Response JsonResponse(int code, std::string body) { return {code, "application/json", {}, std::move(body)}; }
 

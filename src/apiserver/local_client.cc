@@ -1,5 +1,7 @@
 #include "apiserver/local_client.h"
 
+#include "apiserver/objects.h"
+
 namespace netkube::apiserver {
 
 using client::Json;
@@ -31,8 +33,7 @@ class LocalWatch : public client::WatchStream {
         if (!s.ok()) {
           client::WatchEvent err;
           err.type = "ERROR";
-          err.object = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"}, {"message", s.message()},
-                        {"reason", std::string(s.ReasonString())}, {"code", s.HttpCode()}};
+          err.object = StatusObject(s);
           pending_.push_back(std::move(err));
         }
       }

@@ -34,6 +34,28 @@ std::string PodQosClass(const json& pod) {
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 
+json StatusObject(const Status& s) {
+  json j = {{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
+            {"message", s.message()}, {"reason", std::string(s.ReasonString())}, {"code", s.HttpCode()}};
+  json details = json::object();
+  if (!s.details_name().empty()) details["name"] = s.details_name();
+  if (!s.details_group().empty()) details["group"] = s.details_group();
+  if (!s.details_kind().empty()) details["kind"] = s.details_kind();
+  if (!s.causes().empty()) {
+    json causes = json::array();
+    for (const auto& c : s.causes()) {
+      json cj = json::object();
+      if (!c.type.empty()) cj["reason"] = c.type;
+      if (!c.message.empty()) cj["message"] = c.message;
+      if (!c.field.empty()) cj["field"] = c.field;
+      causes.push_back(cj);
+    }
+    details["causes"] = causes;
+  }
+  if (!details.empty()) j["details"] = details;
+  return j;
+}
+
 json SuccessStatus(int code, const std::string& name, const std::string& kind) {
   json s = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"},
             {"code", code}};

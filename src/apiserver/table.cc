@@ -49,17 +49,11 @@ std::string TableListJson(Registry& registry, const api::Kind& kind, const std::
                           const std::string& continue_token, int64_t remaining) {
   json head = ToTable(kind, {}, include_object, resource_version, continue_token);
   if (remaining > 0) head["metadata"]["remainingItemCount"] = remaining;
+  head.erase("rows");
+  // The rows are appended as text, from the cached, already serialized cells.
   std::string out = head.dump(-1, ' ', false, json::error_handler_t::replace);
-  // nlohmann::json orders keys, so the dump ends with the empty rows; the
-  // rows are spliced in there.
-  const std::string empty_rows = "\"rows\":[]}";
-  if (out.size() < empty_rows.size() || out.compare(out.size() - empty_rows.size(), empty_rows.size(), empty_rows) != 0) {
-    return json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"}, {"code", 500},
-                {"message", "internal error: unexpected Table layout"}}
-        .dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  out.resize(out.size() - empty_rows.size());
-  out += "\"rows\":[";
+  out.pop_back();  // the closing '}'
+  out += ",\"rows\":[";
   std::time_t now = std::time(nullptr);
   bool first = true;
   for (const auto& item : items) {

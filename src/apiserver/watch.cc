@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apiserver/objects.h"
 #include "apiserver/table.h"
 
 namespace netkube::apiserver {
@@ -14,11 +15,7 @@ using nlohmann::json;
 namespace {
 
 std::string StatusEvent(const Status& s) {
-  json st = {{"kind", "Status"},       {"apiVersion", "v1"},
-             {"metadata", json::object()}, {"status", "Failure"},
-             {"message", s.message()}, {"reason", std::string(s.ReasonString())},
-             {"code", s.HttpCode()}};
-  return json{{"type", "ERROR"}, {"object", st}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return json{{"type", "ERROR"}, {"object", StatusObject(s)}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 class Encoder {
@@ -63,15 +60,8 @@ void ServeWatch(Registry& registry, Metrics& metrics, const api::Kind& kind, con
     try {
       after = std::stoll(params.resource_version);
     } catch (...) {
-      w.Send({400, "application/json",
-              {},
-              json{{"kind", "Status"},
-                   {"apiVersion", "v1"},
-                   {"metadata", json::object()},
-                   {"status", "Failure"},
-                   {"message", "invalid resource version: " + params.resource_version},
-                   {"reason", "BadRequest"},
-                   {"code", 400}}
+      w.Send({400, "application/json", {},
+              StatusObject(Status::BadRequest("invalid resource version: " + params.resource_version))
                   .dump(-1, ' ', false, json::error_handler_t::replace)});
       return;
     }
