@@ -482,4 +482,10 @@ SliceChanges ReconcileMirroredSlices(const Json& endpoints, const std::vector<Ob
   return c;
 }
 
+std::string ManagedSliceServiceKey(const Json& slice, std::string_view manager) {
+  if (client::GetString(slice, {"metadata", "labels", kLabelManagedBy}) != manager) return "";
+  std::string service = client::GetString(slice, {"metadata", "labels", kLabelServiceName});
+  return service.empty() ? "" : client::KeyOf(client::NamespaceOf(slice), service);
+}
+
 }  // namespace netkube::controllers

@@ -33,6 +33,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/informer.h"
@@ -94,5 +95,9 @@ SliceChanges ReconcileMirroredSlices(const client::Json& endpoints, const std::v
 // Whether Endpoints should be mirrored at all: not labelled skip-mirror=true
 // and not a leader-election record.
 bool ShouldMirror(const client::Json& endpoints);
+
+// The key (ns/service) of a slice that `manager` manages (its
+// endpointslice.kubernetes.io/managed-by label), or "" for anyone else's.
+std::string ManagedSliceServiceKey(const client::Json& slice, std::string_view manager);
 
 }  // namespace netkube::controllers

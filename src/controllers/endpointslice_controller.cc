@@ -50,10 +50,8 @@ void EndpointSliceController::OnNode(const Json& node) {
 }
 
 void EndpointSliceController::OnSlice(const ObjectPtr& slice, bool deleted) {
-  if (client::GetString(*slice, {"metadata", "labels", kLabelManagedBy}) != kEndpointSliceControllerName) return;
-  std::string service = client::GetString(*slice, {"metadata", "labels", kLabelServiceName});
-  if (service.empty()) return;
-  std::string key = client::KeyOf(client::NamespaceOf(*slice), service);
+  std::string key = ManagedSliceServiceKey(*slice, kEndpointSliceControllerName);
+  if (key.empty()) return;
   written_.Observe(key, *slice, deleted);
   queue_.Add(key);
 }

@@ -31,10 +31,8 @@ EndpointSliceMirroringController::EndpointSliceMirroringController(client::Clien
 }
 
 void EndpointSliceMirroringController::OnSlice(const ObjectPtr& slice, bool deleted) {
-  if (client::GetString(*slice, {"metadata", "labels", kLabelManagedBy}) != kMirroringControllerName) return;
-  std::string name = client::GetString(*slice, {"metadata", "labels", kLabelServiceName});
-  if (name.empty()) return;
-  std::string key = client::KeyOf(client::NamespaceOf(*slice), name);
+  std::string key = ManagedSliceServiceKey(*slice, kMirroringControllerName);
+  if (key.empty()) return;
   written_.Observe(key, *slice, deleted);
   queue_.Add(key);
 }
