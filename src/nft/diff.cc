@@ -34,7 +34,8 @@ Delta Diff(const Table& applied, const Table& desired) {
       for (const auto& [k, v] : want.elements) sd.add.emplace_back(k, v);
     } else {
       const Set& have = it->second;
-      if (have.key_type != want.key_type || have.data_type != want.data_type || have.flags != want.flags) {
+      if (have.key_type != want.key_type || have.data_type != want.data_type || have.flags != want.flags ||
+          have.timeout_seconds != want.timeout_seconds) {
         return full("set " + name + " changed type or flags");
       }
       // Merge walk over two sorted maps.

@@ -47,7 +47,7 @@ Status CompareWithKernel(const std::string& kernel_json, const Table& applied) {
   for (const auto& [name, s] : applied.sets) {
     auto it = elements.find(name);
     if (it == elements.end()) return Status::Conflict("nft: set " + name + " is missing");
-    if (it->second != s.elements.size()) {
+    if (!s.is_dynamic() && it->second != s.elements.size()) {
       return Status::Conflict("nft: set " + name + " has " + std::to_string(it->second) + " elements, want " +
                               std::to_string(s.elements.size()));
     }

@@ -33,6 +33,7 @@ void SetDecl(Writer* w, const Set& s) {
     for (size_t i = 0; i < s.flags.size(); ++i) body += (i ? "," : "") + s.flags[i];
     body += ";";
   }
+  if (s.timeout_seconds > 0) body += " timeout " + std::to_string(s.timeout_seconds) + "s;";
   body += " }";
   w->Line(s.is_map() ? "add map" : "add set", body);
 }

@@ -55,6 +55,26 @@ add element ip netkube-policy blocked { 10.0.0.0/8 }
 )");
 }
 
+TEST(RenderFull, DynamicSetWithTimeout) {
+  Table t;
+  t.family = Family::kIp;
+  t.name = "p";
+  auto& s = t.AddSet("affinity-a", "ipv4_addr");
+  s.flags = {"dynamic", "timeout"};
+  s.timeout_seconds = 10800;
+  t.AddChain("endpoint-a").rules.push_back(*RuleBuilder().UpdateSetWithSaddr("affinity-a").Build());
+  ASSERT_TRUE(Validate(t).ok());
+  EXPECT_EQ(RenderFull(t), R"(add table ip p
+delete table ip p
+add table ip p
+add set ip p affinity-a { type ipv4_addr; flags dynamic,timeout; timeout 10800s; }
+add chain ip p endpoint-a
+add rule ip p endpoint-a update @affinity-a { ip saddr }
+)");
+  s.elements["10.0.0.1"] = "";  // elements are the data path's
+  EXPECT_TRUE(Validate(t).IsInvalid());
+}
+
 TEST(RenderDelete, AddsFirstSoItCannotFail) {
   EXPECT_EQ(RenderDelete(Family::kInet, "t"), "add table inet t\ndelete table inet t\n");
 }

@@ -67,9 +67,17 @@ RuleBuilder& RuleBuilder::SaddrIsNot(std::string_view a) {
   if (!IsIpv4OrCidr(a)) return Fail("nft rule: invalid IPv4 address \"" + std::string(a) + "\"");
   return Add("ip saddr != " + std::string(a));
 }
+RuleBuilder& RuleBuilder::DaddrIsNot(std::string_view a) {
+  if (!IsIpv4OrCidr(a)) return Fail("nft rule: invalid IPv4 address \"" + std::string(a) + "\"");
+  return Add("ip daddr != " + std::string(a));
+}
 RuleBuilder& RuleBuilder::DaddrInSet(std::string_view set) {
   if (!IsValidName(std::string(set))) return Fail("nft rule: invalid set name \"" + std::string(set) + "\"");
   return Add("ip daddr @" + std::string(set));
+}
+RuleBuilder& RuleBuilder::SaddrInSet(std::string_view set) {
+  if (!IsValidName(std::string(set))) return Fail("nft rule: invalid set name \"" + std::string(set) + "\"");
+  return Add("ip saddr @" + std::string(set));
 }
 RuleBuilder& RuleBuilder::L4Proto(std::string_view p) {
   if (!ValidProto(p)) return Fail("nft rule: unsupported protocol \"" + std::string(p) + "\"");
@@ -81,6 +89,7 @@ RuleBuilder& RuleBuilder::L4Dport(std::string_view p, int port) {
   return Add(std::string(p) + " dport " + std::to_string(port));
 }
 RuleBuilder& RuleBuilder::FibDaddrLocal() { return Add("fib daddr type local"); }
+RuleBuilder& RuleBuilder::FibSaddrLocal() { return Add("fib saddr type local"); }
 RuleBuilder& RuleBuilder::CtState(std::vector<std::string> states) {
   if (states.empty()) return Fail("nft rule: ct state needs at least one state");
   std::string s;
@@ -111,6 +120,11 @@ RuleBuilder& RuleBuilder::MarkSet(uint32_t bits) {
   if (bits == 0) return Fail("nft rule: mark set needs non-zero bits");
   has_action_ = true;
   return Add("meta mark set meta mark | " + Hex(bits));
+}
+RuleBuilder& RuleBuilder::UpdateSetWithSaddr(std::string_view set) {
+  if (!IsValidName(std::string(set))) return Fail("nft rule: invalid set name \"" + std::string(set) + "\"");
+  has_action_ = true;
+  return Add("update @" + std::string(set) + " { ip saddr }");
 }
 RuleBuilder& RuleBuilder::Accept() { return Verdict("accept"); }
 RuleBuilder& RuleBuilder::Drop() { return Verdict("drop"); }

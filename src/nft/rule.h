@@ -25,12 +25,15 @@ class RuleBuilder {
   RuleBuilder& DaddrIs(std::string_view addr);
   RuleBuilder& SaddrIs(std::string_view addr);
   RuleBuilder& SaddrIsNot(std::string_view addr);  // "ip saddr != ADDR"
+  RuleBuilder& DaddrIsNot(std::string_view addr);  // "ip daddr != ADDR"
   RuleBuilder& DaddrInSet(std::string_view set);   // "ip daddr @SET"
+  RuleBuilder& SaddrInSet(std::string_view set);   // "ip saddr @SET"
   // "meta l4proto PROTO"; PROTO is "tcp", "udp" or "sctp".
   RuleBuilder& L4Proto(std::string_view proto);
   // "PROTO dport PORT" (implies the protocol); PORT 1..65535.
   RuleBuilder& L4Dport(std::string_view proto, int port);
   RuleBuilder& FibDaddrLocal();                        // "fib daddr type local"
+  RuleBuilder& FibSaddrLocal();                        // "fib saddr type local"
   RuleBuilder& CtState(std::vector<std::string> states);  // "ct state { new, established }"
   RuleBuilder& MarkMatch(uint32_t bits);   // "meta mark & 0xBITS == 0xBITS"
   // "numgen random mod MOD == EQ"; REQUIRES-ish: MOD >= 1, 0 <= EQ < MOD (else error).
@@ -38,6 +41,9 @@ class RuleBuilder {
   // --- statements ---
   RuleBuilder& Counter();                  // "counter"
   RuleBuilder& MarkSet(uint32_t bits);     // "meta mark set meta mark | 0xBITS"
+  // "update @SET { ip saddr }": adds the source address to a dynamic set (or
+  // refreshes its timeout).
+  RuleBuilder& UpdateSetWithSaddr(std::string_view set);
   // --- verdicts (at most one; last) ---
   RuleBuilder& Accept();
   RuleBuilder& Drop();

@@ -24,6 +24,10 @@ TEST(RuleBuilder, ServiceShapes) {
   EXPECT_EQ(*RuleBuilder().VmapLookup("ip daddr . meta l4proto . th dport", "service-ips").Build(),
             "ip daddr . meta l4proto . th dport vmap @service-ips");
   EXPECT_EQ(*RuleBuilder().DaddrInSet("no-endpoint").Drop().Build(), "ip daddr @no-endpoint drop");
+  EXPECT_EQ(*RuleBuilder().SaddrInSet("affinity-x").Goto("endpoint-x").Build(), "ip saddr @affinity-x goto endpoint-x");
+  EXPECT_EQ(*RuleBuilder().FibSaddrLocal().DaddrIsNot("127.0.0.0/8").Jump("mark").Build(),
+            "fib saddr type local ip daddr != 127.0.0.0/8 jump mark");
+  EXPECT_EQ(*RuleBuilder().UpdateSetWithSaddr("affinity-x").Build(), "update @affinity-x { ip saddr }");
 }
 
 TEST(RuleBuilder, RejectsBadInput) {
@@ -38,6 +42,8 @@ TEST(RuleBuilder, RejectsBadInput) {
   EXPECT_TRUE(RuleBuilder().DaddrIs("10.0.0.1").Build().status().IsInvalid());  // does nothing
   EXPECT_TRUE(RuleBuilder().Drop().Accept().Build().status().IsInvalid());     // two verdicts
   EXPECT_TRUE(RuleBuilder().CtState({"bogus"}).Accept().Build().status().IsInvalid());
+  EXPECT_TRUE(RuleBuilder().UpdateSetWithSaddr("a b").Build().status().IsInvalid());
+  EXPECT_TRUE(RuleBuilder().DaddrIsNot("1.2.3").Drop().Build().status().IsInvalid());
   EXPECT_TRUE(RuleBuilder().NumgenRandomModEq(2, 2).Drop().Build().status().IsInvalid());
   EXPECT_TRUE(RuleBuilder().DnatTo("10.0.0.0/8", 80).Build().status().IsInvalid());
   EXPECT_TRUE(RuleBuilder().VmapLookup("ip daddr . foo", "m").Build().status().IsInvalid());

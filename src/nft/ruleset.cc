@@ -39,6 +39,13 @@ Chain& Table::AddChain(std::string n, std::optional<BaseChainSpec> base) {
   return c;
 }
 
+bool Set::is_dynamic() const {
+  for (const auto& f : flags) {
+    if (f == "dynamic") return true;
+  }
+  return false;
+}
+
 Set& Table::AddSet(std::string n, std::string key_type, std::string data_type) {
   Set& s = sets[n];
   s.name = std::move(n);
@@ -94,6 +101,10 @@ Status Validate(const Table& t) {
     if (!IsValidName(name)) return Status::Invalid("nft: invalid set name \"" + name + "\"");
     if (t.chains.count(name)) return Status::Invalid("nft: \"" + name + "\" is both a chain and a set");
     if (s.key_type.empty()) return Status::Invalid("nft: set " + name + ": key type required");
+    if (s.is_dynamic() && !s.elements.empty()) {
+      return Status::Invalid("nft: set " + name + ": a dynamic set is filled by packets, not elements");
+    }
+    if (s.timeout_seconds < 0) return Status::Invalid("nft: set " + name + ": negative timeout");
     for (const auto& [k, v] : s.elements) {
       if (k.empty() || k.find_first_of("\n;{},#") != std::string::npos ||
           v.find_first_of("\n;{},#") != std::string::npos) {

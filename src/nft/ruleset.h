@@ -44,9 +44,13 @@ struct Set {
   std::string name;
   std::string key_type;             // e.g. "ipv4_addr . inet_proto . inet_service"
   std::string data_type;            // "" for a set, e.g. "verdict" for a vmap
-  std::vector<std::string> flags;   // e.g. {"interval"}
+  std::vector<std::string> flags;   // e.g. {"interval"}; {"dynamic", "timeout"} for a set
+                                    // filled by the data path ("update @SET { ... }")
+  int timeout_seconds = 0;          // element lifetime (0: none); needs the "timeout" flag
   std::map<std::string, std::string> elements;  // key -> value ("" for sets)
   bool is_map() const { return !data_type.empty(); }
+  // Elements added by packets, not by netkube: never compared or diffed.
+  bool is_dynamic() const;
   bool operator==(const Set&) const = default;
 };
 
