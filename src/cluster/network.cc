@@ -28,7 +28,7 @@ Status Wrap(const Status& st, const std::string& what) {
   return Status(st.reason(), what + ": " + st.message());
 }
 
-#define NK_RETURN_IF_ERROR(expr, what)             \
+#define NK_RETURN_IF_ERROR_AS(expr, what)             \
   do {                                             \
     if (Status _st = (expr); !_st.ok()) return Wrap(_st, what); \
   } while (0)
@@ -96,12 +96,12 @@ Status CreateNetwork(const ClusterPlan& plan) {
   if (!world.ok()) return Wrap(world.status(), "create network namespace " + plan.world_netns);
   auto wh = Handle::OpenIn(*world);
   if (!wh.ok()) return wh.status();
-  NK_RETURN_IF_ERROR(wh->SetLinkUp("lo"), plan.world_netns + ": lo up");
+  NK_RETURN_IF_ERROR_AS(wh->SetLinkUp("lo"), plan.world_netns + ": lo up");
   netlink::BridgeSpec br;
   br.name = kBridge;
   br.mac = Mac::FromIpv4(node_net->Network());
-  NK_RETURN_IF_ERROR(wh->AddBridge(br), plan.world_netns + ": add bridge nk0");
-  NK_RETURN_IF_ERROR(wh->SetLinkUp(kBridge), plan.world_netns + ": nk0 up");
+  NK_RETURN_IF_ERROR_AS(wh->AddBridge(br), plan.world_netns + ": add bridge nk0");
+  NK_RETURN_IF_ERROR_AS(wh->SetLinkUp(kBridge), plan.world_netns + ": nk0 up");
   auto br_index = wh->LinkIndex(kBridge);
   if (!br_index.ok()) return br_index.status();
 
@@ -113,11 +113,11 @@ Status CreateNetwork(const ClusterPlan& plan) {
   hv.peer_name = kHostPeer;
   hv.peer_netns_fd = world->fd();
   hv.up = true;
-  NK_RETURN_IF_ERROR(host->AddVeth(hv), "add host interface " + plan.host_veth);
-  NK_RETURN_IF_ERROR(host->AddAddress(plan.host_veth, Ipv4Prefix{*gw, node_net->length}),
+  NK_RETURN_IF_ERROR_AS(host->AddVeth(hv), "add host interface " + plan.host_veth);
+  NK_RETURN_IF_ERROR_AS(host->AddAddress(plan.host_veth, Ipv4Prefix{*gw, node_net->length}),
                      "address " + plan.gateway_ip + " on " + plan.host_veth);
-  NK_RETURN_IF_ERROR(wh->SetMaster(kHostPeer, kBridge), plan.world_netns + ": enslave " + kHostPeer);
-  NK_RETURN_IF_ERROR(wh->SetLinkUp(kHostPeer), plan.world_netns + ": " + kHostPeer + " up");
+  NK_RETURN_IF_ERROR_AS(wh->SetMaster(kHostPeer, kBridge), plan.world_netns + ": enslave " + kHostPeer);
+  NK_RETURN_IF_ERROR_AS(wh->SetLinkUp(kHostPeer), plan.world_netns + ": " + kHostPeer + " up");
 
   for (const auto& node : plan.nodes) {
     auto ip = Ipv4::Parse(node.ip);
@@ -131,18 +131,18 @@ Status CreateNetwork(const ClusterPlan& plan) {
     v.peer_mac = Mac::FromIpv4(*ip);
     v.master_index = *br_index;
     v.up = true;
-    NK_RETURN_IF_ERROR(wh->AddVeth(v), "add " + node.world_veth + " for node " + node.name);
+    NK_RETURN_IF_ERROR_AS(wh->AddVeth(v), "add " + node.world_veth + " for node " + node.name);
     auto nh = Handle::OpenIn(*ns);
     if (!nh.ok()) return nh.status();
-    NK_RETURN_IF_ERROR(nh->SetLinkUp("lo"), node.name + ": lo up");
-    NK_RETURN_IF_ERROR(nh->AddAddress(kNodeDevice, Ipv4Prefix{*ip, node_net->length}), node.name + ": address");
-    NK_RETURN_IF_ERROR(nh->SetLinkUp(kNodeDevice), node.name + ": eth0 up");
+    NK_RETURN_IF_ERROR_AS(nh->SetLinkUp("lo"), node.name + ": lo up");
+    NK_RETURN_IF_ERROR_AS(nh->AddAddress(kNodeDevice, Ipv4Prefix{*ip, node_net->length}), node.name + ": address");
+    NK_RETURN_IF_ERROR_AS(nh->SetLinkUp(kNodeDevice), node.name + ": eth0 up");
     netlink::Route def;
     def.dst = Ipv4Prefix{Ipv4{0}, 0};
     def.gateway = *gw;
     def.dev = kNodeDevice;
-    NK_RETURN_IF_ERROR(nh->AddRoute(def), node.name + ": default route");
-    NK_RETURN_IF_ERROR(netlink::WriteSysctlIn(*ns, "net.ipv4.ip_forward", "1"), node.name + ": ip_forward");
+    NK_RETURN_IF_ERROR_AS(nh->AddRoute(def), node.name + ": default route");
+    NK_RETURN_IF_ERROR_AS(netlink::WriteSysctlIn(*ns, "net.ipv4.ip_forward", "1"), node.name + ": ip_forward");
   }
   return Status::OK();
 }

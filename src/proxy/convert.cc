@@ -104,13 +104,6 @@ Status GetPolicy(const json& spec, const char* key, TrafficPolicy* out) {
   return Status::OK();
 }
 
-#define NK_RETURN_IF_ERROR(expr)        \
-  do {                                  \
-    if (Status _s = (expr); !_s.ok()) { \
-      return _s;                        \
-    }                                   \
-  } while (0)
-
 Status GetMeta(const json& obj, const char* kind, NamespacedName* out) {
   const json& meta = Field(obj, "metadata");
   NK_RETURN_IF_ERROR(GetString(meta, "name", "metadata.name", &out->name));

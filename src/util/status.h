@@ -135,3 +135,11 @@ class StatusOr {
 };
 
 }  // namespace netkube
+
+// Returns the Status of `expr` from the enclosing function when it is not OK.
+#define NK_RETURN_IF_ERROR(expr)                  \
+  do {                                            \
+    if (::netkube::Status nk_s_ = (expr); !nk_s_.ok()) { \
+      return nk_s_;                               \
+    }                                             \
+  } while (0)
