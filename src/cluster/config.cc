@@ -58,7 +58,7 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
     if (const auto& net = root["networking"]) {
       if (!net.IsMap()) return Status::BadRequest(origin + ": networking must be a mapping");
       if (Status st = Unknown(origin, "networking.", net,
-                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "apiServerPort"});
+                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "apiServerPort", "loadBalancerPool"});
           !st.ok())
         return st;
       if (net["podCIDR"]) config->pod_cidr = net["podCIDR"].as<std::string>();
@@ -67,6 +67,7 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
       if (net["network"]) config->network = net["network"].as<std::string>();
       if (net["cni"]) config->cni = net["cni"].as<std::string>();
       if (net["apiServerPort"]) config->api_port = net["apiServerPort"].as<int>();
+      if (net["loadBalancerPool"]) config->load_balancer_pool = net["loadBalancerPool"].as<std::string>();
     }
     if (root["images"]) {
       std::string images = root["images"].as<std::string>();

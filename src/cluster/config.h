@@ -18,6 +18,7 @@
 //     nodeCIDR: 172.18.0.0/16
 //     network: vxlan                   # or routed
 //     cni: netkube                     # or bridge, none
+//     loadBalancerPool: 172.18.255.200-172.18.255.250   # FIRST-LAST, inside nodeCIDR
 //   images: ./catalog.yaml             # an extra images catalog (relative to the file)
 //
 // Thread-safety: plain values and pure functions.
@@ -50,6 +51,10 @@ struct ClusterConfig {
   std::string cni = "netkube";    // netkube | bridge | none
   std::string images_file;        // "" = built-in catalog only
   int api_port = 0;               // host loopback port of the API; 0 = 6443 or the next free
+  // --load-balancer-pool FIRST-LAST: the addresses LoadBalancer Services get,
+  // on the node network. "" = offsets .255.200-.255.250 of the node /16
+  // (generally: the network's last address - 55 ... - 5).
+  std::string load_balancer_pool;
 };
 
 // Parses the YAML text of a config file into `config` (fields present in the

@@ -23,6 +23,7 @@ networking:
   nodeCIDR: 192.168.7.0/24
   network: routed
   cni: bridge
+  loadBalancerPool: 192.168.7.200-192.168.7.220
 images: extra.yaml
 )",
                               "/etc/nk", "dev.yaml", &c);
@@ -39,6 +40,7 @@ images: extra.yaml
   EXPECT_EQ(c.node_cidr, "192.168.7.0/24");
   EXPECT_EQ(c.network, "routed");
   EXPECT_EQ(c.cni, "bridge");
+  EXPECT_EQ(c.load_balancer_pool, "192.168.7.200-192.168.7.220");
   EXPECT_EQ(c.images_file, "/etc/nk/extra.yaml");
 }
 

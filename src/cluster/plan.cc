@@ -53,6 +53,52 @@ bool Overlaps(const Ipv4Prefix& a, const Ipv4Prefix& b) { return a.Contains(b.Ne
 
 Ipv4 Offset(const Ipv4Prefix& p, uint32_t n) { return Ipv4{p.Network().value + n}; }
 
+// The LoadBalancer pool "FIRST-LAST" on the node network `net`, whose
+// addresses .0 (network), .1 (gateway), .2 ... .(nodes+1) and the broadcast
+// address are taken. Default: the network's last address - 55 ... - 5
+// (172.18.255.200-172.18.255.250 in 172.18.0.0/16, .200-.250 in a /24), or
+// the upper half of a network smaller than /25.
+StatusOr<std::string> PlanLoadBalancerPool(const std::string& text, const Ipv4Prefix& net, size_t nodes) {
+  const uint64_t size = uint64_t{1} << (32 - net.length);
+  const Ipv4 first_free{net.Network().value + 2 + static_cast<uint32_t>(nodes)};
+  const Ipv4 broadcast = net.Broadcast();
+  Ipv4 first, last;
+  if (size >= 128) {
+    first = Ipv4{broadcast.value - 55};
+    last = Ipv4{broadcast.value - 5};
+  } else {
+    first = Ipv4{net.Network().value + static_cast<uint32_t>(size / 2)};
+    last = Ipv4{broadcast.value - 1};
+  }
+  const std::string default_pool = first.ToString() + "-" + last.ToString();
+  if (text.empty()) {
+    if (first < first_free)
+      return Status::Invalid("node network " + net.ToString() + " has no room for the default LoadBalancer pool " +
+                             default_pool + " next to " + std::to_string(nodes) +
+                             " nodes; pass --load-balancer-pool FIRST-LAST");
+    return default_pool;
+  }
+  const std::string bad = "invalid --load-balancer-pool \"" + text + "\": ";
+  auto dash = text.find('-');
+  auto a = Ipv4::Parse(text.substr(0, dash));
+  auto b = dash == std::string::npos ? a : Ipv4::Parse(text.substr(dash + 1));
+  if (dash == std::string::npos || !a.ok() || !b.ok() || text.find('/') != std::string::npos)
+    return Status::Invalid(bad + "want FIRST-LAST, two IPv4 addresses such as " + default_pool);
+  first = *a;
+  last = *b;
+  if (first > last)
+    return Status::Invalid(bad + "the first address " + first.ToString() + " is above the last " + last.ToString());
+  if (!net.Contains(first) || !net.Contains(last))
+    return Status::Invalid(bad + "must lie inside the node network " + net.ToString() +
+                           " (the host reaches LoadBalancer IPs on it without a route)");
+  if (first == net.Network() || last == broadcast)
+    return Status::Invalid(bad + "must not contain the network or broadcast address of " + net.ToString());
+  if (first < first_free)
+    return Status::Invalid(bad + "overlaps the host's gateway address or the node addresses " +
+                           Offset(net, 2).ToString() + "-" + Ipv4{first_free.value - 1}.ToString());
+  return first.ToString() + "-" + last.ToString();
+}
+
 }  // namespace
 
 std::string TaintError(const std::string& taint) {
@@ -248,6 +294,9 @@ StatusOr<ClusterPlan> MakePlan(const ClusterConfig& config, const Environment& e
     plan.nodes.push_back(std::move(np));
   }
   plan.node_api_url = "https://" + plan.control_plane().ip + ":" + std::to_string(kApiPort);
+  auto lb_pool = PlanLoadBalancerPool(config.load_balancer_pool, node_net, plan.nodes.size());
+  if (!lb_pool.ok()) return lb_pool.status();
+  plan.load_balancer_pool = *lb_pool;
 
   // Names in use on the machine.
   if (env.netns.count(plan.world_netns))

@@ -9,7 +9,9 @@
 //   (peer "nk-host" in the world, enslaved to nk0); node i: netns NODE with
 //   eth0 172.18.0.(i+2)/16 (peer "veth<i>" in the world, enslaved to nk0),
 //   podCIDR 10.244.i.0/24; node names NAME-control-plane, NAME-worker,
-//   NAME-worker2, ...
+//   NAME-worker2, ...; LoadBalancer pool 172.18.255.200-172.18.255.250 (the
+//   same offsets in a moved 172.N.0.0/16), on the node network so the host
+//   reaches LB IPs through nk-NAME with no route (a node answers ARP).
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -56,6 +58,7 @@ struct ClusterPlan {
   std::string gateway_ip;         // the host's address on the node network: "172.18.0.1"
   std::string pod_cidr, service_cidr;
   std::string cluster_dns;        // service network + 10: "10.96.0.10"
+  std::string load_balancer_pool; // the server's --load-balancer-pool: "172.18.255.200-172.18.255.250"
   std::string network, cni, images_file;
   int api_port = 6443;            // host loopback port
   std::string api_url;            // "https://127.0.0.1:6443" (the user's kubeconfig)
@@ -89,7 +92,9 @@ struct Environment {
 // Validates `config` against `env` and computes the plan. Errors (nothing is
 // created yet): Forbidden when not root; Invalid for bad names, CIDRs,
 // overlapping ranges, too many nodes for a range, bad roles, labels or
-// taints; AlreadyExists when the name, a netns or a link is in use.
+// taints, a LoadBalancer pool that is malformed, reversed, outside the node
+// network or overlapping its network/gateway/broadcast/node addresses
+// (messages name --load-balancer-pool); AlreadyExists when the name, a netns or a link is in use.
 StatusOr<ClusterPlan> MakePlan(const ClusterConfig& config, const Environment& env);
 
 // Checks "key=value:Effect" / "key:Effect" (Effect NoSchedule,

@@ -32,6 +32,7 @@ TEST(PlanTest, DefaultsOneNode) {
   EXPECT_EQ(p.node_cidr, "172.18.0.0/16");
   EXPECT_EQ(p.gateway_ip, "172.18.0.1");
   EXPECT_EQ(p.cluster_dns, "10.96.0.10");
+  EXPECT_EQ(p.load_balancer_pool, "172.18.255.200-172.18.255.250");
   EXPECT_EQ(p.api_port, 6443);
   EXPECT_EQ(p.api_url, "https://127.0.0.1:6443");
   EXPECT_EQ(p.node_api_url, "https://172.18.0.2:6443");
@@ -79,6 +80,7 @@ TEST(PlanTest, CustomRanges) {
   EXPECT_EQ(p.gateway_ip, "192.168.50.1");
   EXPECT_EQ(p.cluster_dns, "10.20.0.10");
   EXPECT_EQ(p.node_prefix_length, 24);
+  EXPECT_EQ(p.load_balancer_pool, "192.168.50.200-192.168.50.250") << "the same offsets from the top";
 }
 
 TEST(PlanTest, NodesFromConfig) {
@@ -187,6 +189,7 @@ TEST(PlanTest, SecondClusterMovesNodeNetworkAndPort) {
   EXPECT_EQ(p.nodes[0].ip, "172.19.0.2");
   EXPECT_EQ(p.gateway_ip, "172.19.0.1");
   EXPECT_EQ(p.api_port, 6444);
+  EXPECT_EQ(p.load_balancer_pool, "172.19.255.200-172.19.255.250") << "the same offsets in its own /16";
   EXPECT_EQ(p.nodes[0].pod_cidr, "10.244.0.0/24") << "pod ranges live in separate namespaces";
   ASSERT_EQ(p.notes.size(), 2u);
   EXPECT_NE(p.notes[0].find("used by cluster \"a\"; using 172.19.0.0/16"), std::string::npos);
@@ -200,6 +203,57 @@ TEST(PlanTest, SecondClusterMovesNodeNetworkAndPort) {
 
   c.node_cidr = "172.18.0.0/24";
   EXPECT_NE(PlanError(c, env).find("overlaps the node network of cluster \"a\""), std::string::npos);
+}
+
+TEST(PlanTest, LoadBalancerPool) {
+  ClusterConfig c;
+  c.load_balancer_pool = "172.18.100.1-172.18.100.9";
+  EXPECT_EQ(MustPlan(c).load_balancer_pool, "172.18.100.1-172.18.100.9");
+  c.load_balancer_pool = "172.18.100.7-172.18.100.7";
+  EXPECT_EQ(MustPlan(c).load_balancer_pool, "172.18.100.7-172.18.100.7") << "one address";
+  // A small node network gets the upper half.
+  c = ClusterConfig{};
+  c.node_cidr = "192.168.9.0/27";
+  c.node_count = 3;
+  EXPECT_EQ(MustPlan(c).load_balancer_pool, "192.168.9.16-192.168.9.30");
+
+  auto error = [](const std::string& pool, const std::string& node_cidr = "", int nodes = 1) {
+    ClusterConfig c;
+    c.load_balancer_pool = pool;
+    c.node_cidr = node_cidr;
+    c.node_count = nodes;
+    return PlanError(c);
+  };
+  EXPECT_NE(error("172.18.255.200").find("invalid --load-balancer-pool \"172.18.255.200\": want FIRST-LAST, two "
+                                         "IPv4 addresses such as 172.18.255.200-172.18.255.250"),
+            std::string::npos);
+  EXPECT_NE(error("172.18.255.0/24").find("want FIRST-LAST"), std::string::npos);
+  EXPECT_NE(error("172.18.255.200-x").find("want FIRST-LAST"), std::string::npos);
+  EXPECT_NE(error("172.18.255.250-172.18.255.200").find("the first address 172.18.255.250 is above the last "
+                                                        "172.18.255.200"),
+            std::string::npos);
+  EXPECT_NE(error("10.0.0.1-10.0.0.5").find("must lie inside the node network 172.18.0.0/16"), std::string::npos);
+  EXPECT_NE(error("172.18.255.200-172.19.0.5").find("must lie inside the node network"), std::string::npos);
+  EXPECT_NE(error("172.18.255.200-172.18.255.255").find("broadcast"), std::string::npos);
+  EXPECT_NE(error("172.18.0.0-172.18.0.9").find("network or broadcast"), std::string::npos);
+  EXPECT_NE(error("172.18.0.1-172.18.0.9", "", 3).find("overlaps the host's gateway address or the node addresses "
+                                                       "172.18.0.2-172.18.0.4"),
+            std::string::npos);
+  EXPECT_NE(error("172.18.0.4-172.18.0.9", "", 3).find("172.18.0.2-172.18.0.4"), std::string::npos);
+  EXPECT_EQ(error("172.18.0.5-172.18.0.9", "", 3), "");
+  // A network too small for the default next to its nodes.
+  EXPECT_NE(error("", "192.168.9.0/28", 7).find("no room for the default LoadBalancer pool 192.168.9.8-192.168.9.14 "
+                                                "next to 7 nodes; pass --load-balancer-pool"),
+            std::string::npos);
+  EXPECT_EQ(error("192.168.9.10-192.168.9.14", "192.168.9.0/28", 7), "");
+
+  // A pool written for the first cluster does not follow a moved network.
+  Environment env = Env();
+  env.clusters = {{"a", "172.18.0.0/16", 6443}};
+  c = ClusterConfig{};
+  c.name = "b";
+  c.load_balancer_pool = "172.18.255.200-172.18.255.250";
+  EXPECT_NE(PlanError(c, env).find("must lie inside the node network 172.19.0.0/16"), std::string::npos);
 }
 
 TEST(PlanTest, ExplicitPortInUse) {

@@ -52,6 +52,7 @@ std::string PlanToJson(const ClusterPlan& p) {
             {"podCIDR", p.pod_cidr},
             {"serviceCIDR", p.service_cidr},
             {"clusterDNS", p.cluster_dns},
+            {"loadBalancerPool", p.load_balancer_pool},
             {"network", p.network},
             {"cni", p.cni},
             {"imagesFile", p.images_file},
@@ -78,6 +79,7 @@ StatusOr<ClusterPlan> ParsePlanJson(const std::string& text, const std::string& 
     p.pod_cidr = j.value("podCIDR", "");
     p.service_cidr = j.value("serviceCIDR", "");
     p.cluster_dns = j.value("clusterDNS", "");
+    p.load_balancer_pool = j.value("loadBalancerPool", "");  // "" (older clusters): the server's default
     p.network = j.value("network", "vxlan");
     p.cni = j.value("cni", "netkube");
     p.images_file = j.value("imagesFile", "");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cluster/process.h"
 #include "cluster/supervisor.h"
 
@@ -29,6 +31,7 @@ TEST(StateTest, PlanRoundTrip) {
   EXPECT_EQ(back->nodes[1].name, "dev-worker");
   EXPECT_EQ(back->nodes[0].taints, p.nodes[0].taints);
   EXPECT_EQ(back->user_kubeconfig, "/root/.kube/config");
+  EXPECT_EQ(back->load_balancer_pool, "172.18.255.200-172.18.255.250");
   EXPECT_FALSE(ParsePlanJson("{", "cluster.json").ok());
   EXPECT_NE(ParsePlanJson("{}", "cluster.json").status().message().find("cluster.json"), std::string::npos);
 }
@@ -47,6 +50,7 @@ TEST(StateTest, SupervisedChildren) {
   EXPECT_TRUE(has(children[0].argv, "--listen", "127.0.0.1:6443"));
   EXPECT_TRUE(has(children[0].argv, "--listen-netns", "/run/netns/dev-control-plane=172.18.0.2:6443"));
   EXPECT_TRUE(has(children[0].argv, "--data-dir", "/s/clusters/dev/server"));
+  EXPECT_TRUE(has(children[0].argv, "--load-balancer-pool", "172.18.255.200-172.18.255.250"));
   const auto& cp = children[1];
   EXPECT_EQ(cp.netns, "dev-control-plane");
   EXPECT_EQ(cp.argv[1], "agent");
@@ -59,6 +63,11 @@ TEST(StateTest, SupervisedChildren) {
   EXPECT_TRUE(has(cp.argv, "--images", "/x/catalog.yaml"));
   EXPECT_TRUE(has(children[2].argv, "--pod-cidr", "10.244.1.0/24"));
   EXPECT_EQ(children[2].log_file, "/s/clusters/dev/dev-worker.log");
+
+  // A cluster.json from before the pool was planned: the server's default.
+  p.load_balancer_pool.clear();
+  std::vector<std::string> argv = SupervisedChildren(p, "/bin/netkube")[0].argv;
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--load-balancer-pool"), 0);
 }
 
 TEST(ProcessTest, RefsOfThisProcess) {

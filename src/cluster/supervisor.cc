@@ -283,6 +283,10 @@ std::vector<ChildSpec> SupervisedChildren(const ClusterPlan& plan, const std::st
                     "--service-cidr", plan.service_cidr},
                    "",
                    plan.dir + "/server.log"};
+  if (!plan.load_balancer_pool.empty()) {
+    server.argv.push_back("--load-balancer-pool");
+    server.argv.push_back(plan.load_balancer_pool);
+  }
   out.push_back(std::move(server));
   for (const auto& n : plan.nodes) {
     ChildSpec a{n.name,

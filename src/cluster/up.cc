@@ -160,7 +160,7 @@ int Up(const UpOptions& options) {
   if (Status st = SavePlan(plan); !st.ok()) return Fail(plan, steps, "Recording the cluster", st, true);
   if (Status st = CreateNetwork(plan); !st.ok()) return Fail(plan, steps, "Preparing nodes", st, true);
   steps.Done("Preparing nodes (" + std::to_string(plan.nodes.size()) + " network namespaces, node network " +
-             plan.node_cidr + ")");
+             plan.node_cidr + ", LoadBalancer pool " + plan.load_balancer_pool + ")");
   if (Status st = WriteCertificates(plan); !st.ok()) return Fail(plan, steps, "Writing configuration", st, true);
   steps.Done("Writing configuration");
 
