@@ -13,7 +13,7 @@ namespace {
 
 struct UpFlags {
   cluster::UpOptions options;
-  std::string name, config_file, pod_cidr, service_cidr, node_cidr, network, cni, images;
+  std::string name, config_file, pod_cidr, service_cidr, node_cidr, network, cni, images, load_balancer_pool;
   int nodes = 0;
   double wait_seconds = 300;
 };
@@ -42,6 +42,7 @@ int RunUp(UpFlags& f) {
   if (!f.network.empty()) c.network = f.network;
   if (!f.cni.empty()) c.cni = f.cni;
   if (!f.images.empty()) c.images_file = f.images;
+  if (!f.load_balancer_pool.empty()) c.load_balancer_pool = f.load_balancer_pool;
   f.options.wait = std::chrono::milliseconds(static_cast<int64_t>(f.wait_seconds * 1000));
   return cluster::Up(f.options);
 }
@@ -58,6 +59,9 @@ void AddClusterCommands(CLI::App& app, int* rc) {
   up->add_option("--pod-cidr", f->pod_cidr, "pod range, a /24 per node (default 10.244.0.0/16)");
   up->add_option("--service-cidr", f->service_cidr, "Service ClusterIP range (default 10.96.0.0/12)");
   up->add_option("--node-cidr", f->node_cidr, "node network (default 172.18.0.0/16, or the next free 172.N.0.0/16)");
+  up->add_option("--load-balancer-pool", f->load_balancer_pool,
+                 "FIRST-LAST addresses for LoadBalancer Services, inside the node network (default "
+                 "172.18.255.200-172.18.255.250, the same offsets in a moved node network)");
   up->add_option("--images", f->images, "an extra images catalog (YAML)");
   up->add_option("--config", f->config_file, "a YAML cluster description");
   up->add_option("--wait", f->wait_seconds, "seconds to wait for Ready nodes (default 300)");
