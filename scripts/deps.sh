@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-dev
   # peers used by tests
   curl openssl iproute2 nftables util-linux procps jq containernetworking-plugins python3 tar
+  conntrack
   # programs the image catalog runs (src/images/catalog.yaml): busybox, nginx
   busybox nginx
   # anchors for the benchmarks
