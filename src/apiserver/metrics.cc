@@ -4,13 +4,6 @@
 
 namespace netkube::apiserver {
 
-void Metrics::Histogram::Observe(double v) {
-  for (size_t i = 0; i < kBuckets.size(); ++i)
-    if (v <= kBuckets[i]) ++counts[i];
-  ++count;
-  sum += v;
-}
-
 void Metrics::ObserveRequest(const std::string& verb, const std::string& resource, const std::string& subresource,
                              int code, double seconds) {
   std::lock_guard<std::mutex> l(mu_);
@@ -37,12 +30,7 @@ std::string Metrics::Render() {
   std::lock_guard<std::mutex> l(mu_);
   std::ostringstream o;
   auto hist = [&](const std::string& name, const std::string& labels, const Histogram& h) {
-    std::string sep = labels.empty() ? "" : ",";
-    for (size_t i = 0; i < kBuckets.size(); ++i)
-      o << name << "_bucket{" << labels << sep << "le=\"" << kBuckets[i] << "\"} " << h.counts[i] << "\n";
-    o << name << "_bucket{" << labels << sep << "le=\"+Inf\"} " << h.count << "\n";
-    o << name << "_sum{" << labels << "} " << h.sum << "\n";
-    o << name << "_count{" << labels << "} " << h.count << "\n";
+    h.Render(o, name, labels);
   };
   o << "# HELP apiserver_request_total Counter of API requests by verb, resource, subresource and code.\n"
     << "# TYPE apiserver_request_total counter\n";

@@ -14,6 +14,8 @@
 #include <string>
 #include <tuple>
 
+#include "util/histogram.h"
+
 namespace netkube::apiserver {
 
 class Metrics {
@@ -26,14 +28,6 @@ class Metrics {
   std::string Render();
 
  private:
-  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                      0.1,   0.25,   0.5,   1,    2.5,   5};
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> counts{};
-    uint64_t count = 0;
-    double sum = 0;
-    void Observe(double v);
-  };
   std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string, int>, uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Histogram> durations_;

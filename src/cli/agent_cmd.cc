@@ -54,6 +54,15 @@ void AddAgentCommand(CLI::App& app, int* rc) {
   cmd->add_option("--cni-bin-dir", o->cni_bin_dirs, "CNI plugin directories (repeatable)");
   cmd->add_option("--images", o->images_file, "extra images catalog (YAML)");
   cmd->add_option("--node-api-port", o->node_api_port, "port of the node API (logs, exec)")->capture_default_str();
+  cmd->add_option("--service-proxy", o->service_proxy, "program Services into nftables (true/false)")
+      ->capture_default_str();
+  cmd->add_option("--proxy-metrics-port", o->proxy_metrics_port, "port of the service proxy's /metrics (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--proxy-healthz-port", o->proxy_healthz_port, "port of the service proxy's /healthz (0: off)")
+      ->capture_default_str();
+  cmd->add_option_function<int>(
+         "--proxy-sync-period", [o](int s) { o->proxy_sync_period = std::chrono::seconds(s); },
+         "seconds between read-backs that heal the service table (default 15)");
   cmd->callback([o, rc] { *rc = RunAgent(*o); });
 
   auto spec = std::make_shared<std::string>();

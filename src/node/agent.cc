@@ -144,6 +144,7 @@ Status Agent::Start() {
   for (int i = 0; i < kWorkers; ++i) a.workers.emplace_back([&a] { a.Worker(); });
   // The Node informer (StartNodeNetwork) exists before the heartbeat reads it.
   if (Status st = a.StartNodeNetwork(); !st.ok()) return st;
+  if (Status st = a.StartServiceProxy(); !st.ok()) return Status(st.reason(), "service proxy: " + st.message());
   a.heartbeat = std::thread([&a] { a.HeartbeatLoop(); });
   if (Status st = a.StartNodeApi(); !st.ok()) return Status(st.reason(), "node API: " + st.message());
   LOG_INFO << "agent for node " << o.node_name << " running (" << recovered.size() << " pod records recovered)";
@@ -157,6 +158,7 @@ void Agent::Stop() {
   a.queue.ShutDown();
   a.nodes_cv.notify_all();
   if (a.node_api) a.node_api->Stop();
+  a.StopServiceProxy();
   if (a.pod_informer) a.pod_informer->Stop();
   if (a.node_informer) a.node_informer->Stop();
   if (a.node_network.joinable()) a.node_network.join();

@@ -29,6 +29,7 @@
 #include "node/sandbox.h"
 #include "images/catalog.h"
 #include "podspec/types.h"
+#include "proxy/proxier.h"
 #include "podspec/volumes.h"
 #include "streaming/console.h"
 #include "streaming/node_server.h"
@@ -136,6 +137,16 @@ struct Agent::Impl {
   std::mutex nodes_mu;
   std::condition_variable nodes_cv;
   bool nodes_dirty = false;
+
+  // service_proxy.cc: the node's service proxy, its /metrics and /healthz,
+  // and the healthCheckNodePort servers it asks for.
+  Status StartServiceProxy();
+  void StopServiceProxy();
+  void ServeHealthChecks(const std::map<int32_t, proxy::HealthCheck>& checks);
+  std::shared_ptr<proxy::Proxier> proxier;
+  std::mutex health_mu;
+  std::map<int32_t, int> health_fds;  // healthCheckNodePort -> listening socket
+  std::vector<int> proxy_fds;         // /metrics and /healthz sockets
 };
 
 }  // namespace netkube::node

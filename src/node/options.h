@@ -24,6 +24,10 @@ struct AgentOptions {
   std::string images_file;                // extra images catalog (YAML); "" = built-in only
   std::string self_exe;                   // the netkube binary (default /proc/self/exe resolved)
   int node_api_port = 10250;              // logs/exec/attach/portforward
+  bool service_proxy = true;              // program Services into nftables (kube-proxy's job)
+  int proxy_metrics_port = 10249;         // the service proxy's /metrics (0 = off)
+  int proxy_healthz_port = 10256;         // the service proxy's /healthz (0 = off)
+  std::chrono::seconds proxy_sync_period{15};  // read back and heal the service table
   int max_pods = 110;
   std::chrono::seconds lease_duration{40};
   std::chrono::seconds lease_renew{10};

@@ -1,0 +1,296 @@
+#include "proxy/proxier.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "client/client.h"
+#include "client/informer.h"
+#include "nft/applier.h"
+#include "proxy/convert.h"
+#include "proxy/tracker.h"
+#include "util/histogram.h"
+#include "util/log.h"
+
+namespace netkube::proxy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+struct Proxier::Impl {
+  Impl(client::Client& c, ProxierOptions o, std::unique_ptr<nft::Executor> e)
+      : client(c),
+        options(std::move(o)),
+        tracker(NodeInfo{options.node_name, options.node_ips}, CompileOptions{IPFamily::kIPv4, options.masquerade}),
+        renderer(options.render),
+        applier(std::move(e)) {}
+
+  client::Client& client;
+  const ProxierOptions options;
+
+  // Guarded by mu: the tracker (fed by the informers' threads), the time the
+  // oldest change not yet live was seen, the wake-up flag.
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  ChangeTracker tracker;
+  std::optional<Clock::time_point> oldest_pending;
+  bool dirty = false;
+  bool stop = false;
+  bool first_sync_done = false;
+
+  // Owned by the sync thread.
+  ProxyTableRenderer renderer;
+  nft::Applier applier;
+  Clock::time_point last_heal;
+  bool failed = false;  // the last sync failed: retry soon, in full
+
+  // Metrics, guarded by metrics_mu.
+  mutable std::mutex metrics_mu;
+  Histogram sync_duration, programming_duration;
+  bool healthy = false;
+  uint64_t syncs_delta = 0, syncs_full = 0, syncs_noop = 0, sync_errors = 0, heals = 0;
+  size_t rules = 0, service_ports = 0;
+  std::map<int32_t, HealthCheck> health_checks;
+
+  std::unique_ptr<client::Informer> services, slices;
+  std::thread sync_thread;
+
+  void Poke() {
+    if (!oldest_pending) oldest_pending = Clock::now();
+    dirty = true;
+    cv.notify_all();
+  }
+
+  template <typename Fn>
+  void Locked(Fn fn) {
+    std::lock_guard<std::mutex> lock(mu);
+    fn();
+    Poke();
+  }
+
+  void OnService(const client::ObjectPtr& obj, bool deleted) {
+    if (deleted) {
+      auto svc = ServiceFromJson(*obj);
+      NamespacedName name = svc.ok() ? svc->name
+                                     : NamespacedName{(*obj)["metadata"].value("namespace", ""),
+                                                      (*obj)["metadata"].value("name", "")};
+      Locked([&] { tracker.DeleteService(name); });
+      return;
+    }
+    auto svc = ServiceFromJson(*obj);
+    if (!svc.ok()) {
+      LOG_WARN << "proxy: ignoring a Service: " << svc.status().message();
+      return;
+    }
+    Locked([&] { tracker.UpsertService(std::move(*svc)); });
+  }
+
+  void OnSlice(const client::ObjectPtr& obj, bool deleted) {
+    NamespacedName name{(*obj)["metadata"].value("namespace", ""), (*obj)["metadata"].value("name", "")};
+    if (deleted) {
+      Locked([&] { tracker.DeleteEndpointSlice(name); });
+      return;
+    }
+    auto slice = EndpointSliceFromJson(*obj);
+    if (!slice.ok()) {
+      LOG_WARN << "proxy: ignoring EndpointSlice " << name.String() << ": " << slice.status().message();
+      return;
+    }
+    Locked([&] { tracker.UpsertEndpointSlice(std::move(*slice)); });
+  }
+
+  client::EventHandler Handler(void (Impl::*fn)(const client::ObjectPtr&, bool)) {
+    return {
+        .on_add = [this, fn](const client::ObjectPtr& o) { (this->*fn)(o, false); },
+        .on_update =
+            [this, fn](const client::ObjectPtr& old_obj, const client::ObjectPtr& o) {
+              if (old_obj != o) (this->*fn)(o, false);
+            },
+        .on_delete = [this, fn](const client::ObjectPtr& o) { (this->*fn)(o, true); },
+    };
+  }
+
+  // One pass of the loop: the touched services into the table, the table
+  // into the kernel (delta, or a full replace on a heal or after an error).
+  void Sync(bool heal) {
+    const Clock::time_point start = Clock::now();
+    ChangeSet changes;
+    std::optional<Clock::time_point> seen;
+    Status st;
+    size_t ports = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      changes = tracker.TakeChanges();
+      seen = oldest_pending;
+      oldest_pending.reset();
+      dirty = false;
+      ports = tracker.entries().size();
+      st = renderer.Update(tracker.entries(), options.node_ips, options.masquerade, changes.changed,
+                           changes.full || failed);
+    }
+    if (st.ok()) st = (heal || failed) ? applier.Heal(renderer.table()) : applier.Apply(renderer.table());
+    const Clock::time_point end = Clock::now();
+    const nft::Applier::Result& r = applier.last_result();
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu);
+      healthy = st.ok();
+      if (!st.ok()) {
+        ++sync_errors;
+      } else {
+        sync_duration.Observe(Seconds(end - start));
+        if (seen) programming_duration.Observe(Seconds(end - *seen));
+        (r.noop ? syncs_noop : r.full ? syncs_full : syncs_delta)++;
+        if (r.reason.rfind("healed", 0) == 0) ++heals;
+        rules = renderer.RuleCount();
+        service_ports = ports;
+      }
+    }
+    if (!st.ok()) {
+      LOG_WARN << "proxy: sync failed (retrying with a full sync): " << st.message();
+      failed = true;
+      std::lock_guard<std::mutex> lock(mu);
+      if (seen && !oldest_pending) oldest_pending = seen;
+      return;
+    }
+    if (failed || r.full) {
+      LOG_INFO << "proxy: " << (r.full ? "full sync" : "sync") << " of " << ports << " service ports, "
+               << r.changes << " changes" << (r.reason.empty() ? "" : " (" + r.reason + ")");
+    }
+    failed = false;
+    for (const std::string& s : renderer.skipped()) LOG_WARN << "proxy: no rules for " << s;
+    PublishHealthChecks();
+  }
+
+  void PublishHealthChecks() {
+    std::map<int32_t, HealthCheck> hc;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& [name, e] : tracker.entries()) {
+        if (e.health_check_node_port <= 0) continue;
+        int local = 0;
+        for (const Endpoint& ep : e.local_endpoints) local += ep.ready ? 1 : 0;
+        HealthCheck& h = hc[e.health_check_node_port];
+        h.service = name.service;
+        h.local_endpoints = std::max(h.local_endpoints, local);
+      }
+    }
+    bool changed;
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu);
+      changed = hc != health_checks;
+      health_checks = hc;
+    }
+    if (changed && options.on_health_checks) options.on_health_checks(hc);
+  }
+
+  void Loop() {
+    if (services) services->WaitForSync(std::chrono::seconds(30));
+    if (slices) slices->WaitForSync(std::chrono::seconds(30));
+    last_heal = Clock::now();
+    Sync(/*heal=*/true);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      first_sync_done = true;
+    }
+    cv.notify_all();
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        auto deadline = last_heal + options.sync_period;
+        if (failed) deadline = std::min(deadline, Clock::now() + std::chrono::seconds(1));
+        cv.wait_until(lock, deadline, [this] { return stop || dirty; });
+        if (stop) return;
+      }
+      const bool heal = failed || Clock::now() >= last_heal + options.sync_period;
+      if (heal) last_heal = Clock::now();
+      Sync(heal);
+    }
+  }
+};
+
+Proxier::Proxier(client::Client& client, ProxierOptions options, std::unique_ptr<nft::Executor> executor)
+    : impl_(std::make_unique<Impl>(client, std::move(options), std::move(executor))) {}
+
+Proxier::~Proxier() { Stop(); }
+
+Status Proxier::Start() {
+  Impl& p = *impl_;
+  if (p.options.node_name.empty()) return Status::BadRequest("proxy: the node name is required");
+  if (p.options.node_ips.empty()) return Status::BadRequest("proxy: the node's IPs are required");
+  p.services = std::make_unique<client::Informer>(p.client, client::KindOf("", "Service"));
+  p.services->AddHandler(p.Handler(&Impl::OnService));
+  client::InformerOptions so;
+  // Slices of headless services never get rules; skip them as kube-proxy does.
+  so.label_selector = "!service.kubernetes.io/headless";
+  p.slices = std::make_unique<client::Informer>(p.client, client::KindOf("discovery.k8s.io", "EndpointSlice"), so);
+  p.slices->AddHandler(p.Handler(&Impl::OnSlice));
+  p.services->Start();
+  p.slices->Start();
+  p.sync_thread = std::thread([&p] { p.Loop(); });
+  std::unique_lock<std::mutex> lock(p.mu);
+  p.cv.wait_for(lock, std::chrono::seconds(35), [&p] { return p.first_sync_done || p.stop; });
+  return Status::OK();
+}
+
+void Proxier::Stop() {
+  Impl& p = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (p.stop) return;
+    p.stop = true;
+  }
+  p.cv.notify_all();
+  if (p.services) p.services->Stop();
+  if (p.slices) p.slices->Stop();
+  if (p.sync_thread.joinable()) p.sync_thread.join();
+}
+
+bool Proxier::Healthy() const {
+  std::lock_guard<std::mutex> lock(impl_->metrics_mu);
+  return impl_->healthy;
+}
+
+std::map<int32_t, HealthCheck> Proxier::HealthChecks() const {
+  std::lock_guard<std::mutex> lock(impl_->metrics_mu);
+  return impl_->health_checks;
+}
+
+std::string Proxier::Metrics() const {
+  const Impl& p = *impl_;
+  std::lock_guard<std::mutex> lock(p.metrics_mu);
+  std::ostringstream o;
+  o << "# HELP netkube_proxy_sync_duration_seconds Time to compile and apply one sync of the service rules.\n"
+    << "# TYPE netkube_proxy_sync_duration_seconds histogram\n";
+  p.sync_duration.Render(o, "netkube_proxy_sync_duration_seconds", "");
+  o << "# HELP netkube_proxy_network_programming_duration_seconds Time from a Service or EndpointSlice change "
+       "seen by the proxy to its rules being live.\n"
+    << "# TYPE netkube_proxy_network_programming_duration_seconds histogram\n";
+  p.programming_duration.Render(o, "netkube_proxy_network_programming_duration_seconds", "");
+  o << "# HELP netkube_proxy_rules Rules and map elements in the node's service table.\n"
+    << "# TYPE netkube_proxy_rules gauge\n"
+    << "netkube_proxy_rules " << p.rules << "\n"
+    << "# HELP netkube_proxy_services Service ports the proxy programs.\n"
+    << "# TYPE netkube_proxy_services gauge\n"
+    << "netkube_proxy_services " << p.service_ports << "\n"
+    << "# HELP netkube_proxy_syncs_total Syncs by what was sent to the kernel.\n"
+    << "# TYPE netkube_proxy_syncs_total counter\n"
+    << "netkube_proxy_syncs_total{mode=\"delta\"} " << p.syncs_delta << "\n"
+    << "netkube_proxy_syncs_total{mode=\"full\"} " << p.syncs_full << "\n"
+    << "netkube_proxy_syncs_total{mode=\"noop\"} " << p.syncs_noop << "\n"
+    << "# HELP netkube_proxy_sync_errors_total Syncs the kernel refused (retried in full).\n"
+    << "# TYPE netkube_proxy_sync_errors_total counter\n"
+    << "netkube_proxy_sync_errors_total " << p.sync_errors << "\n"
+    << "# HELP netkube_proxy_heals_total Resyncs that found the table changed behind the proxy's back and "
+       "replaced it.\n"
+    << "# TYPE netkube_proxy_heals_total counter\n"
+    << "netkube_proxy_heals_total " << p.heals << "\n";
+  return o.str();
+}
+
+}  // namespace netkube::proxy
