@@ -2,21 +2,37 @@
 
 #include "nft/readback.h"
 #include "nft/render.h"
+#include "util/log.h"
 
 namespace netkube::nft {
 
 Applier::Applier(std::unique_ptr<Executor> executor) : executor_(std::move(executor)) {}
 
-Status Applier::Send(const std::string& script, const Table& desired, Result r) {
-  r.script_bytes = script.size();
-  if (!script.empty()) {
-    Status s = executor_->Run(script);
-    if (!s.ok()) {
-      applied_.reset();  // unknown state: next call replaces the table
-      return s;
+template <typename Render>
+Status Applier::Send(BatchOutcome direct, Render render, const Table* desired, Result r) {
+  Status s;
+  if (direct.sent) {
+    r.direct = true;
+    r.script_bytes = direct.bytes;
+    s = direct.status;
+  } else {
+    if (!direct.fallback_reason.empty()) {
+      LOG_WARN << "nft: sending this transaction as a script: " << direct.fallback_reason;
+      r.fallback = direct.fallback_reason;
     }
+    std::string script = render();
+    r.script_bytes = script.size();
+    if (!script.empty()) s = executor_->Run(script);
   }
-  applied_ = desired;
+  if (!s.ok()) {
+    applied_.reset();  // unknown state: next call replaces the table
+    return s;
+  }
+  if (desired) {
+    applied_ = *desired;
+  } else {
+    applied_.reset();
+  }
   result_ = std::move(r);
   return Status::OK();
 }
@@ -30,7 +46,7 @@ Status Applier::ApplyFull(const Table& desired) {
   for (const auto& [_, c] : desired.chains) n += c.rules.size();
   for (const auto& [_, s] : desired.sets) n += 1 + s.elements.size();
   r.changes = n;
-  return Send(RenderFull(desired), desired, std::move(r));
+  return Send(executor_->SendFull(desired), [&] { return RenderFull(desired); }, &desired, std::move(r));
 }
 
 Status Applier::Apply(const Table& desired) {
@@ -45,17 +61,18 @@ Status Applier::Apply(const Table& desired) {
   Result r;
   r.noop = d.empty();
   r.changes = d.Size(desired);
-  return Send(d.empty() ? std::string() : RenderDelta(desired, d), desired, std::move(r));
+  if (d.empty()) return Send(BatchOutcome{}, [] { return std::string(); }, &desired, std::move(r));
+  return Send(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &desired, std::move(r));
 }
 
 Status Applier::Heal(const Table& desired) {
   if (!applied_ || applied_->family != desired.family || applied_->name != desired.name) {
     return ApplyFull(desired);
   }
-  auto json = executor_->ListTableJson(applied_->family, applied_->name);
-  Status cmp = json.ok() ? CompareWithKernel(*json, *applied_) : json.status();
+  auto kernel = executor_->ReadTable(applied_->family, applied_->name);
+  Status cmp = kernel.ok() ? CompareKernelTable(*kernel, *applied_) : kernel.status();
   if (!cmp.ok()) {
-    if (!json.ok() && !json.status().IsNotFound()) return json.status();
+    if (!kernel.ok() && !kernel.status().IsNotFound()) return kernel.status();
     Status s = ApplyFull(desired);
     if (s.ok()) result_.reason = "healed: " + cmp.message();
     return s;
@@ -64,9 +81,9 @@ Status Applier::Heal(const Table& desired) {
 }
 
 Status Applier::Remove(Family family, const std::string& name) {
-  Status s = executor_->Run(RenderDelete(family, name));
-  if (s.ok()) applied_.reset();
-  return s;
+  Result r;
+  return Send(executor_->SendDelete(family, name), [&] { return RenderDelete(family, name); }, nullptr,
+              std::move(r));
 }
 
 }  // namespace netkube::nft

@@ -8,6 +8,11 @@
 // full replace when it no longer matches what was applied (flushed, deleted
 // or edited by hand), so a periodic resync repairs drift.
 //
+// Each transaction is offered to the Executor's direct path first (a netlink
+// batch built from the IR, Executor::SendFull/SendDelta/SendDelete); when the
+// executor cannot express it, the script is rendered and run instead (logged
+// once per transaction). The kernel ends in the same state either way.
+//
 // Not thread-safe: one reconcile loop owns an Applier. Owns its Executor.
 #pragma once
 
@@ -31,14 +36,18 @@ class Applier {
     bool full = false;        // a full replace was sent
     bool noop = false;        // nothing to send (delta empty)
     size_t changes = 0;       // chains + rules + elements in the script
-    size_t script_bytes = 0;
+    size_t script_bytes = 0;  // bytes sent: the script, or the netlink batch
     std::string reason;       // why a full replace
+    bool direct = false;      // sent as a netlink batch (no script)
+    std::string fallback;     // why the script path was used instead of a batch
   };
 
   // Validates `desired`, then applies the delta (or a full replace, see above).
-  // Errors: Invalid for a bad table (nothing sent); Internal when the kernel
-  // refused the transaction (nothing changed; the next call does a full
-  // replace).
+  // Errors: Invalid for a bad table (nothing sent). When the kernel refused
+  // the transaction (nothing changed; the next call does a full replace):
+  // Internal with nft's text on the script path; on the batch path a Status
+  // from the kernel's errno (NotFound, AlreadyExists, Invalid, Unavailable,
+  // Internal) naming the object that was refused.
   Status Apply(const Table& desired);
   // Always a full replace of the table.
   Status ApplyFull(const Table& desired);
@@ -52,7 +61,9 @@ class Applier {
   const Result& last_result() const { return result_; }
 
  private:
-  Status Send(const std::string& script, const Table& desired, Result r);
+  // Sends `direct` if the executor took it, else runs render().
+  template <typename Render>
+  Status Send(BatchOutcome direct, Render render, const Table* desired, Result r);
 
   std::unique_ptr<Executor> executor_;
   std::optional<Table> applied_;
