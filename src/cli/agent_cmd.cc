@@ -60,6 +60,9 @@ void AddAgentCommand(CLI::App& app, int* rc) {
       ->capture_default_str();
   cmd->add_option("--proxy-healthz-port", o->proxy_healthz_port, "port of the service proxy's /healthz (0: off)")
       ->capture_default_str();
+  cmd->add_option("--announce-interface", o->announce_interface,
+                  "interface answering ARP for the LoadBalancer IPs this node wins (\"\": off)")
+      ->capture_default_str();
   cmd->add_option_function<int>(
          "--proxy-sync-period", [o](int s) { o->proxy_sync_period = std::chrono::seconds(s); },
          "seconds between read-backs that heal the service table (default 15)");

@@ -28,6 +28,7 @@ struct AgentOptions {
   int proxy_metrics_port = 10249;         // the service proxy's /metrics (0 = off)
   int proxy_healthz_port = 10256;         // the service proxy's /healthz (0 = off)
   std::chrono::seconds proxy_sync_period{15};  // read back and heal the service table
+  std::string announce_interface = "eth0";     // answers ARP for won LoadBalancer IPs ("" = off)
   int max_pods = 110;
   std::chrono::seconds lease_duration{40};
   std::chrono::seconds lease_renew{10};

@@ -38,6 +38,7 @@ Status Agent::Impl::StartServiceProxy() {
   po.node_ips = {options.node_ip};
   po.render.cluster_pod_cidr = options.cluster_pod_cidr;
   po.sync_period = options.proxy_sync_period;
+  po.announce_interface = options.announce_interface;
   po.on_health_checks = [this](const std::map<int32_t, proxy::HealthCheck>& checks) { ServeHealthChecks(checks); };
   proxier = std::make_shared<proxy::Proxier>(*client, po, nft::NewLibnftablesExecutor());
   if (Status st = proxier->Start(); !st.ok()) return st;

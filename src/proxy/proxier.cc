@@ -8,8 +8,14 @@
 
 #include "client/client.h"
 #include "client/informer.h"
+#include <netinet/in.h>
+
+#include "netlink/conntrack.h"
 #include "nft/applier.h"
+#include "proxy/arp_responder.h"
+#include "proxy/conntrack_cleanup.h"
 #include "proxy/convert.h"
+#include "proxy/l2_election.h"
 #include "proxy/tracker.h"
 #include "util/histogram.h"
 #include "util/log.h"
@@ -20,6 +26,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+constexpr char kExcludeFromLB[] = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+bool NodeReady(const client::Json& node) {
+  for (const auto& c : node["status"].value("conditions", client::Json::array())) {
+    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+  }
+  return false;
+}
+
+// What of a Node matters to the election: Ready, and the exclusion label.
+std::pair<bool, bool> NodeElectionState(const client::Json& node) {
+  const auto& labels = node["metadata"].value("labels", client::Json::object());
+  return {NodeReady(node), labels.contains(kExcludeFromLB)};
+}
+
+bool IsDatagram(Protocol p) { return p == Protocol::kUDP || p == Protocol::kSCTP; }
 
 }  // namespace
 
@@ -54,11 +77,15 @@ struct Proxier::Impl {
   mutable std::mutex metrics_mu;
   Histogram sync_duration, programming_duration;
   bool healthy = false;
+  uint64_t conntrack_deleted = 0;
+  std::set<std::string> announced;
   uint64_t syncs_delta = 0, syncs_full = 0, syncs_noop = 0, sync_errors = 0, heals = 0;
   size_t rules = 0, service_ports = 0;
   std::map<int32_t, HealthCheck> health_checks;
 
-  std::unique_ptr<client::Informer> services, slices;
+  std::unique_ptr<client::Informer> services, slices, nodes;
+  ArpResponder arp;
+  bool arp_started = false;
   std::thread sync_thread;
 
   void Poke() {
@@ -165,6 +192,84 @@ struct Proxier::Impl {
     failed = false;
     for (const std::string& s : renderer.skipped()) LOG_WARN << "proxy: no rules for " << s;
     PublishHealthChecks();
+    bool datagram_changed = false;
+    for (const ServicePortName& n : changes.changed) datagram_changed |= IsDatagram(n.protocol);
+    if (options.clear_conntrack && (datagram_changed || heal)) ClearStaleConntrack();
+    Announce();
+  }
+
+  // Deletes the UDP/SCTP conntrack entries whose service no longer sends
+  // traffic to the endpoint they point at (kube-proxy's conntrack cleanup).
+  void ClearStaleConntrack() {
+    ProxyPlan plan;
+    plan.node_port_ips = options.node_ips;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& [name, e] : tracker.entries()) {
+        if (IsDatagram(name.protocol)) plan.ports.push_back(e);
+      }
+    }
+    if (plan.ports.empty()) return;
+    int deleted = 0;
+    for (uint8_t proto : {uint8_t{IPPROTO_UDP}, uint8_t{IPPROTO_SCTP}}) {
+      auto entries = netlink::ListConntrack(proto);
+      if (!entries.ok()) {
+        LOG_WARN << "proxy: conntrack: " << entries.status().message();
+        return;
+      }
+      auto stale = StaleConntrackEntries(plan, *entries);
+      if (stale.empty()) continue;
+      auto n = netlink::DeleteConntrack(stale);
+      if (!n.ok()) {
+        LOG_WARN << "proxy: conntrack: " << n.status().message();
+        continue;
+      }
+      deleted += *n;
+    }
+    if (deleted > 0) {
+      LOG_INFO << "proxy: deleted " << deleted << " stale conntrack entries";
+      std::lock_guard<std::mutex> lock(metrics_mu);
+      conntrack_deleted += deleted;
+    }
+  }
+
+  // Answers ARP for the LoadBalancer IPs this node wins.
+  void Announce() {
+    if (!arp_started) return;
+    std::set<std::string> ready, excluded;
+    for (const client::ObjectPtr& n : nodes->List("")) {
+      auto [is_ready, is_excluded] = NodeElectionState(*n);
+      if (!is_ready) continue;
+      const std::string name = (*n)["metadata"].value("name", "");
+      (is_excluded ? excluded : ready).insert(name);
+    }
+    if (ready.empty()) ready = excluded;  // a one-node cluster still answers
+    std::vector<Service> lbs;
+    std::set<NamespacedName> local_policy;
+    for (const client::ObjectPtr& o : services->List("")) {
+      if ((*o)["spec"].value("type", "") != "LoadBalancer") continue;
+      auto svc = ServiceFromJson(*o);
+      if (!svc.ok()) continue;
+      if (svc->external_traffic_policy == TrafficPolicy::kLocal) local_policy.insert(svc->name);
+      lbs.push_back(std::move(*svc));
+    }
+    std::vector<EndpointSlice> eps;
+    if (!local_policy.empty()) {
+      for (const client::ObjectPtr& o : slices->List("")) {
+        auto slice = EndpointSliceFromJson(*o);
+        if (slice.ok() && local_policy.count(slice->ServiceKey())) eps.push_back(std::move(*slice));
+      }
+    }
+    std::set<std::string> mine = AnnouncedLoadBalancerIPs(lbs, eps, ready, options.node_name);
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu);
+      if (mine == announced) return;
+      announced = mine;
+    }
+    if (Status st = arp.SetAddresses(mine); !st.ok()) LOG_WARN << "proxy: ARP announcements: " << st.message();
+    std::string list;
+    for (const std::string& ip : mine) list += (list.empty() ? "" : ", ") + ip;
+    LOG_INFO << "proxy: answering ARP on " << options.announce_interface << " for [" << list << "]";
   }
 
   void PublishHealthChecks() {
@@ -190,6 +295,7 @@ struct Proxier::Impl {
   }
 
   void Loop() {
+    if (nodes) nodes->WaitForSync(std::chrono::seconds(30));
     if (services) services->WaitForSync(std::chrono::seconds(30));
     if (slices) slices->WaitForSync(std::chrono::seconds(30));
     last_heal = Clock::now();
@@ -230,6 +336,22 @@ Status Proxier::Start() {
   so.label_selector = "!service.kubernetes.io/headless";
   p.slices = std::make_unique<client::Informer>(p.client, client::KindOf("discovery.k8s.io", "EndpointSlice"), so);
   p.slices->AddHandler(p.Handler(&Impl::OnSlice));
+  if (!p.options.announce_interface.empty()) {
+    if (Status st = p.arp.Start(p.options.announce_interface); !st.ok()) {
+      return Status(st.reason(), "answering ARP for LoadBalancer IPs: " + st.message());
+    }
+    p.arp_started = true;
+    p.nodes = std::make_unique<client::Informer>(p.client, client::KindOf("", "Node"));
+    p.nodes->AddHandler({
+        .on_add = [&p](const client::ObjectPtr&) { p.Locked([] {}); },
+        .on_update =
+            [&p](const client::ObjectPtr& a, const client::ObjectPtr& b) {
+              if (NodeElectionState(*a) != NodeElectionState(*b)) p.Locked([] {});
+            },
+        .on_delete = [&p](const client::ObjectPtr&) { p.Locked([] {}); },
+    });
+    p.nodes->Start();
+  }
   p.services->Start();
   p.slices->Start();
   p.sync_thread = std::thread([&p] { p.Loop(); });
@@ -248,7 +370,14 @@ void Proxier::Stop() {
   p.cv.notify_all();
   if (p.services) p.services->Stop();
   if (p.slices) p.slices->Stop();
+  if (p.nodes) p.nodes->Stop();
   if (p.sync_thread.joinable()) p.sync_thread.join();
+  p.arp.Stop();
+}
+
+std::set<std::string> Proxier::AnnouncedIPs() const {
+  std::lock_guard<std::mutex> lock(impl_->metrics_mu);
+  return impl_->announced;
 }
 
 bool Proxier::Healthy() const {
@@ -289,7 +418,13 @@ std::string Proxier::Metrics() const {
     << "# HELP netkube_proxy_heals_total Resyncs that found the table changed behind the proxy's back and "
        "replaced it.\n"
     << "# TYPE netkube_proxy_heals_total counter\n"
-    << "netkube_proxy_heals_total " << p.heals << "\n";
+    << "netkube_proxy_heals_total " << p.heals << "\n"
+    << "# HELP netkube_proxy_conntrack_deleted_total Conntrack entries deleted because their endpoint went away.\n"
+    << "# TYPE netkube_proxy_conntrack_deleted_total counter\n"
+    << "netkube_proxy_conntrack_deleted_total " << p.conntrack_deleted << "\n"
+    << "# HELP netkube_proxy_announced_ips LoadBalancer IPs this node answers ARP for.\n"
+    << "# TYPE netkube_proxy_announced_ips gauge\n"
+    << "netkube_proxy_announced_ips " << p.announced.size() << "\n";
   return o.str();
 }
 

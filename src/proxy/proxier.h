@@ -6,10 +6,12 @@
 // periodic resync take the same path: every `sync_period` the table is read
 // back and replaced whole when it drifted (flushed or edited by hand).
 //
-// After each applied sync the proxier deletes the conntrack entries of UDP and
-// SCTP services that point at endpoints no longer reachable, and hands the
-// LoadBalancer IPs this node must answer ARP for (and the healthCheckNodePorts
-// it serves) to the callbacks in ProxierOptions.
+// After each applied sync that touched UDP or SCTP services (and on every
+// resync) the proxier deletes the conntrack entries of those services that
+// point at endpoints no longer reachable. It answers ARP on the node network
+// for the LoadBalancer IPs this node wins (MetalLB's L2 mode; a Node informer
+// tells it which nodes are Ready) and reports the healthCheckNodePorts it
+// serves through ProxierOptions::on_health_checks.
 //
 // The Proxier acts on the network namespace of the threads that run it: start
 // it in the node's namespace.
@@ -49,9 +51,11 @@ struct ProxierOptions {
   ClusterIPMasquerade masquerade = ClusterIPMasquerade::kNonPodSources;
   std::chrono::milliseconds sync_period{std::chrono::seconds(15)};  // read back + heal
   bool clear_conntrack = true;      // delete stale UDP/SCTP conntrack entries
+  // The node-network interface on which this node answers ARP for the
+  // LoadBalancer IPs it wins (l2_election.h); "" = no announcements.
+  std::string announce_interface;
   // Called from the sync thread after a sync when the set changed.
   std::function<void(const std::map<int32_t, HealthCheck>&)> on_health_checks;
-  std::function<void(const std::set<std::string>&)> on_announced_ips;  // LB IPs this node answers ARP for
 };
 
 class Proxier {
@@ -74,10 +78,13 @@ class Proxier {
   // seen by the informers -> rules live), netkube_proxy_rules (gauge: rules
   // plus map elements), netkube_proxy_services (gauge: service ports),
   // netkube_proxy_syncs_total{mode="delta|full|noop"}, netkube_proxy_sync_errors_total,
-  // netkube_proxy_heals_total (drift repaired), netkube_proxy_conntrack_deleted_total.
+  // netkube_proxy_heals_total (drift repaired), netkube_proxy_conntrack_deleted_total,
+  // netkube_proxy_announced_ips (gauge).
   std::string Metrics() const;
   // True once a sync succeeded and the last one did not fail.
   bool Healthy() const;
+  // The LoadBalancer IPs this node answers ARP for.
+  std::set<std::string> AnnouncedIPs() const;
   // The healthCheckNodePorts this node serves, as of the last sync.
   std::map<int32_t, HealthCheck> HealthChecks() const;
 
