@@ -243,16 +243,19 @@ Status ProxyTableRenderer::Add(const ServicePortPlan& e, ClusterIPMasquerade mas
   Fragment& f = fragments_[e.name];
   for (nft::Chain& c : p.chains) {
     f.chains.push_back(c.name);
+    touched_.chains.insert(c.name);
     table_.chains[c.name] = std::move(c);
   }
   for (nft::Set& s : p.sets) {
     f.sets.push_back(s.name);
+    touched_.sets.insert(s.name);
     table_.sets[s.name] = std::move(s);
   }
   for (auto& [map, key, value] : p.elements) {
     auto owner = owners_.emplace(std::make_pair(map, key), e.name);
     if (!owner.second && owner.first->second != e.name) continue;  // claimed by another entry
     table_.sets[map].elements[key] = value;
+    touched_.sets.insert(map);
     f.elements.emplace_back(map, key);
   }
   return Status::OK();
@@ -262,11 +265,18 @@ void ProxyTableRenderer::Remove(const ServicePortName& name) {
   skipped_.erase(name);
   auto it = fragments_.find(name);
   if (it == fragments_.end()) return;
-  for (const std::string& c : it->second.chains) table_.chains.erase(c);
-  for (const std::string& s : it->second.sets) table_.sets.erase(s);
+  for (const std::string& c : it->second.chains) {
+    table_.chains.erase(c);
+    touched_.chains.insert(c);
+  }
+  for (const std::string& s : it->second.sets) {
+    table_.sets.erase(s);
+    touched_.sets.insert(s);
+  }
   for (const auto& [map, key] : it->second.elements) {
     owners_.erase({map, key});
     table_.sets[map].elements.erase(key);
+    touched_.sets.insert(map);
   }
   fragments_.erase(it);
 }
@@ -282,6 +292,7 @@ Status ProxyTableRenderer::Update(const std::map<ServicePortName, ServicePortPla
     fragments_.clear();
     skipped_.clear();
     owners_.clear();
+    touched_.all = true;
     NK_RETURN_IF_ERROR(RenderStatic(node_port_ips));
     for (const auto& [name, entry] : entries) todo.push_back(name);
   } else {
@@ -298,6 +309,12 @@ Status ProxyTableRenderer::Update(const std::map<ServicePortName, ServicePortPla
     }
   }
   return Status::OK();
+}
+
+ProxyTableRenderer::Touched ProxyTableRenderer::TakeTouched() {
+  Touched t = std::move(touched_);
+  touched_ = Touched{};
+  return t;
 }
 
 std::vector<std::string> ProxyTableRenderer::skipped() const {

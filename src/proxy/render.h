@@ -80,6 +80,16 @@ class ProxyTableRenderer {
   // Chains + rules + set elements: the "rules" count for metrics.
   size_t RuleCount() const;
 
+  // The chains and sets/maps added, changed or removed by the Update calls
+  // since the last TakeTouched (for nft::Applier::ApplyChanged); `all` after
+  // a full render. Resets the record.
+  struct Touched {
+    bool all = false;
+    std::set<std::string> chains;
+    std::set<std::string> sets;
+  };
+  Touched TakeTouched();
+
  private:
   struct Fragment {
     std::vector<std::string> chains;
@@ -98,6 +108,7 @@ class ProxyTableRenderer {
   // (map, key) -> owner: two entries claiming one key (the same external IP
   // and port in two services) keep the first claim.
   std::map<std::pair<std::string, std::string>, ServicePortName> owners_;
+  Touched touched_;
 };
 
 // The chain-name base of an entry: "NS/NAME/PROTO/PORTNAME" (PORTNAME empty

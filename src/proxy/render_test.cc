@@ -227,12 +227,20 @@ TEST(RenderTest, IncrementalEqualsFull) {
   a.session_affinity_client_ip = true;
   tracker.UpsertService(a);
   step();
+  renderer.TakeTouched();
   tracker.DeleteService({"default", "a"});
   step();
+  ProxyTableRenderer::Touched touched = renderer.TakeTouched();
+  EXPECT_FALSE(touched.all);
+  EXPECT_TRUE(touched.chains.count("service-default/a/tcp/"));
+  EXPECT_TRUE(touched.sets.count("service-ips"));
+  EXPECT_TRUE(touched.sets.count("service-nodeports"));
+  EXPECT_TRUE(renderer.TakeTouched().chains.empty());
   tracker.SetNode({"node-a", {"172.18.0.9"}});
   step();
   EXPECT_EQ(renderer.table().sets.at("nodeport-ips").elements.count("172.18.0.9"), 1u);
   EXPECT_GT(renderer.RuleCount(), 10u);
+  EXPECT_TRUE(renderer.TakeTouched().all);
 }
 
 }  // namespace
