@@ -1,5 +1,7 @@
 #include "nft/applier.h"
 
+#include <algorithm>
+
 #include "nft/readback.h"
 #include "nft/render.h"
 #include "util/log.h"
@@ -65,10 +67,66 @@ Status Applier::Apply(const Table& desired) {
   return Send(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &desired, std::move(r));
 }
 
+Status Applier::ApplyChanged(const Table& desired, const Changed& changed) {
+  if (!applied_) return ApplyFull(desired);
+  if (Status s = ValidateNamed(desired, changed.chains, changed.sets); !s.ok()) return s;
+  Delta d = DiffNamed(*applied_, desired, changed.chains, changed.sets);
+  if (d.full_replace) {
+    Status s = ApplyFull(desired);
+    if (s.ok()) result_.reason = d.full_replace_reason;
+    return s;
+  }
+  Result r;
+  r.noop = d.empty();
+  r.changes = d.Size(desired);
+  if (d.empty()) {
+    result_ = std::move(r);
+    return Status::OK();
+  }
+  BatchOutcome direct = executor_->SendDelta(desired, d);
+  Status s;
+  if (direct.sent) {
+    r.direct = true;
+    r.script_bytes = direct.bytes;
+    s = direct.status;
+  } else {
+    if (!direct.fallback_reason.empty()) {
+      LOG_WARN << "nft: sending this transaction as a script: " << direct.fallback_reason;
+      r.fallback = direct.fallback_reason;
+    }
+    std::string script = RenderDelta(desired, d);
+    r.script_bytes = script.size();
+    s = executor_->Run(script);
+  }
+  if (!s.ok()) {
+    applied_.reset();
+    return s;
+  }
+  // Bring the remembered table along by the delta alone (no table copy).
+  Table& a = *applied_;
+  for (const auto& n : d.add_sets) a.sets[n] = desired.sets.at(n);
+  for (const auto& sd : d.set_changes) {
+    if (std::find(d.add_sets.begin(), d.add_sets.end(), sd.set) != d.add_sets.end()) continue;
+    auto& elems = a.sets[sd.set].elements;
+    for (const auto& k : sd.remove) elems.erase(k);
+    for (const auto& [k, v] : sd.add) elems[k] = v;
+  }
+  for (const auto* list : {&d.delete_sets, &d.delete_maps}) {
+    for (const auto& n : *list) a.sets.erase(n);
+  }
+  for (const auto* list : {&d.add_chains, &d.refill_chains}) {
+    for (const auto& n : *list) a.chains[n] = desired.chains.at(n);
+  }
+  for (const auto& n : d.delete_chains) a.chains.erase(n);
+  result_ = std::move(r);
+  return Status::OK();
+}
+
 Status Applier::Heal(const Table& desired) {
   if (!applied_ || applied_->family != desired.family || applied_->name != desired.name) {
     return ApplyFull(desired);
   }
+  if (executor_->UnchangedSinceLastSend(applied_->family, applied_->name)) return Apply(desired);
   auto kernel = executor_->ReadTable(applied_->family, applied_->name);
   Status cmp = kernel.ok() ? CompareKernelTable(*kernel, *applied_) : kernel.status();
   if (!cmp.ok()) {

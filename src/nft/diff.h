@@ -44,4 +44,12 @@ struct Delta {
 // REQUIRES: both tables valid (Validate).
 Delta Diff(const Table& applied, const Table& desired);
 
+// Diff over the named chains and sets/maps only (each may be new, changed or
+// gone); every other object is taken to be equal and is not looked at, so
+// the cost is O(named objects + their elements), not O(table). Unknown names
+// are ignored. Same Delta semantics as Diff for the objects it looks at.
+// REQUIRES: the named objects valid in `desired` (ValidateNamed).
+Delta DiffNamed(const Table& applied, const Table& desired, const std::vector<std::string>& chains,
+                const std::vector<std::string>& sets);
+
 }  // namespace netkube::nft

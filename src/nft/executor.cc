@@ -59,6 +59,7 @@ StatusOr<KernelTable> Executor::ReadTable(Family family, const std::string& name
   return ParseKernelJson(*json);
 }
 
+bool Executor::UnchangedSinceLastSend(Family, const std::string&) { return false; }
 BatchOutcome Executor::SendFull(const Table&) { return {}; }
 BatchOutcome Executor::SendDelta(const Table&, const Delta&) { return {}; }
 BatchOutcome Executor::SendDelete(Family, const std::string&) { return {}; }

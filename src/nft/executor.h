@@ -41,6 +41,11 @@ class Executor {
   // Default: ListTableJson + ParseKernelJson.
   virtual StatusOr<KernelTable> ReadTable(Family family, const std::string& name);
 
+  // True only when this executor knows that no nftables transaction at all
+  // (by anyone) was committed since its own last successful transaction,
+  // which was on this table: Heal may then skip the read-back. Default false.
+  virtual bool UnchangedSinceLastSend(Family family, const std::string& name);
+
   // Direct transactions, each one atomic batch with the same effect as the
   // script of the same name (RenderFull / RenderDelta / RenderDelete). Nothing
   // is sent when sent == false. Default: not supported.

@@ -21,6 +21,7 @@ namespace {
 // Room kept free before each message: more than the largest one we build
 // (element messages are cut at kElemChunkBytes).
 constexpr size_t kRoom = 128 * 1024;
+constexpr size_t kChunkBytes = 4 * 1024 * 1024;
 constexpr size_t kElemChunkBytes = 32 * 1024;
 
 enum OpKind : uint8_t {
@@ -144,14 +145,23 @@ Batch::Batch(Family family, const std::string& table, uint32_t seq)
       seq0_(seq),
       seq_(seq) {
   nlmsghdr* h = nftnl_batch_begin(Room(), seq_++);
-  used_ += NLMSG_ALIGN(h->nlmsg_len);
+  chunks_.back().used += NLMSG_ALIGN(h->nlmsg_len);
+  total_ += NLMSG_ALIGN(h->nlmsg_len);
 }
 
 Batch::~Batch() = default;
 
 char* Batch::Room() {
-  if (buf_.size() - used_ < kRoom) buf_.resize(std::max(buf_.size() * 2, used_ + kRoom));
-  return buf_.data() + used_;
+  if (chunks_.empty() || kChunkBytes - chunks_.back().used < kRoom) {
+    chunks_.push_back(Chunk{std::unique_ptr<char[]>(new char[kChunkBytes]), 0});
+  }
+  return chunks_.back().data.get() + chunks_.back().used;
+}
+
+std::vector<std::pair<const char*, size_t>> Batch::chunks() const {
+  std::vector<std::pair<const char*, size_t>> out;
+  for (const auto& c : chunks_) out.emplace_back(c.data.get(), c.used);
+  return out;
 }
 
 nlmsghdr* Batch::Begin(uint16_t type, uint16_t flags, Op op) {
@@ -160,8 +170,9 @@ nlmsghdr* Batch::Begin(uint16_t type, uint16_t flags, Op op) {
 }
 
 void Batch::End(nlmsghdr* nlh) {
-  last_msg_ = used_;
-  used_ += NLMSG_ALIGN(nlh->nlmsg_len);
+  last_msg_ = reinterpret_cast<char*>(nlh);
+  chunks_.back().used += NLMSG_ALIGN(nlh->nlmsg_len);
+  total_ += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
 void Batch::AddTable() {
@@ -346,14 +357,15 @@ Status Batch::DeleteElements(const Set& set, const std::vector<const std::string
 
 void Batch::Finish() {
   if (!ops_.empty()) {
-    auto* last = reinterpret_cast<nlmsghdr*>(buf_.data() + last_msg_);
+    auto* last = reinterpret_cast<nlmsghdr*>(last_msg_);
     last->nlmsg_flags |= NLM_F_ACK;
     ack_seq_ = last->nlmsg_seq;
   } else {
     ack_seq_ = seq0_;
   }
   nlmsghdr* h = nftnl_batch_end(Room(), seq_++);
-  used_ += NLMSG_ALIGN(h->nlmsg_len);
+  chunks_.back().used += NLMSG_ALIGN(h->nlmsg_len);
+  total_ += NLMSG_ALIGN(h->nlmsg_len);
 }
 
 std::string Batch::Describe(uint32_t seq) const {

@@ -2,8 +2,9 @@
 // no I/O). Used by the netlink executor (nftnl_executor.h); separate so the
 // message layout can be inspected without a kernel.
 //
-// A Batch is one NFNL batch: BATCH_BEGIN, the messages, BATCH_END, in one
-// contiguous buffer ready for a single sendmsg(). Only the last object
+// A Batch is one NFNL batch: BATCH_BEGIN, the messages, BATCH_END, in a few
+// fixed-size chunks (never copied as the batch grows), sent with a single
+// sendmsg() of one iovec per chunk: the kernel sees one batch. Only the last object
 // message asks for an ack; the kernel answers every refused message with an
 // error carrying its sequence number, which Describe() turns into the object.
 // A Batch keeps pointers to the names in the Table / Delta it was built from:
@@ -48,8 +49,9 @@ class Batch {
   // Closes the batch (ack on the last message, BATCH_END). REQUIRES: once.
   void Finish();
 
-  const char* data() const { return buf_.data(); }
-  size_t size() const { return used_; }
+  // One (pointer, length) per chunk, in order.
+  std::vector<std::pair<const char*, size_t>> chunks() const;
+  size_t size() const { return total_; }
   size_t messages() const { return ops_.size(); }
   uint32_t begin_seq() const { return seq0_; }
   uint32_t ack_seq() const { return ack_seq_; }  // the message whose ack ends the answers
@@ -73,9 +75,13 @@ class Batch {
   Family family_;
   uint16_t nfproto_;
   const std::string& table_;
-  std::vector<char> buf_;
-  size_t used_ = 0;
-  size_t last_msg_ = 0;  // offset of the last object message
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    size_t used = 0;
+  };
+  std::vector<Chunk> chunks_;
+  size_t total_ = 0;
+  char* last_msg_ = nullptr;  // the last object message
   uint32_t seq0_, seq_, ack_seq_ = 0;
   uint32_t set_id_ = 1;
   std::vector<Op> ops_;

@@ -18,6 +18,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "nft/nftnl_batch.h"
 
@@ -92,19 +93,30 @@ class NftnlExecutor : public Executor {
  public:
   ~NftnlExecutor() override { Close(); }
 
-  Status Run(const std::string& script) override { return script_->Run(script); }
+  Status Run(const std::string& script) override {
+    clean_.reset();
+    return script_->Run(script);
+  }
   StatusOr<std::string> ListTableJson(Family family, const std::string& name) override {
     return script_->ListTableJson(family, name);
   }
 
   BatchOutcome SendFull(const Table& desired) override {
-    return Send(nftnl::BuildFull(desired, NextSeqBlock()));
+    return Send(nftnl::BuildFull(desired, NextSeqBlock()), desired.family, desired.name);
   }
   BatchOutcome SendDelta(const Table& desired, const Delta& delta) override {
-    return Send(nftnl::BuildDelta(desired, delta, NextSeqBlock()));
+    return Send(nftnl::BuildDelta(desired, delta, NextSeqBlock()), desired.family, desired.name);
   }
   BatchOutcome SendDelete(Family family, const std::string& name) override {
-    return Send(nftnl::BuildDelete(family, name, NextSeqBlock()));
+    BatchOutcome out = Send(nftnl::BuildDelete(family, name, NextSeqBlock()), family, name);
+    clean_.reset();
+    return out;
+  }
+
+  bool UnchangedSinceLastSend(Family family, const std::string& name) override {
+    if (!clean_ || clean_->family != family || clean_->table != name) return false;
+    auto gen = GenId();
+    return gen.ok() && *gen == clean_->genid;
   }
 
   StatusOr<KernelTable> ReadTable(Family family, const std::string& name) override;
@@ -147,8 +159,9 @@ class NftnlExecutor : public Executor {
     }
   }
 
-  BatchOutcome Send(StatusOr<std::unique_ptr<Batch>> built) {
+  BatchOutcome Send(StatusOr<std::unique_ptr<Batch>> built, Family family, const std::string& table) {
     BatchOutcome out;
+    clean_.reset();
     if (!built.ok()) {
       out.fallback_reason = built.status().message();
       return out;
@@ -157,8 +170,35 @@ class NftnlExecutor : public Executor {
     seq_ = b.next_seq();
     out.sent = true;
     out.bytes = b.size();
+    // The generation id before and after: when ours was the only commit in
+    // between, a later unchanged id proves nobody touched the ruleset since.
+    auto before = GenId();
     out.status = Transact(b);
+    if (out.status.ok() && before.ok()) {
+      auto after = GenId();
+      if (after.ok() && *after == *before + 1) clean_ = Clean{family, table, *after};
+    }
     return out;
+  }
+
+  // The ruleset generation id (NFT_MSG_GETGEN): bumped by every commit.
+  StatusOr<uint32_t> GenId() {
+    uint32_t id = 0;
+    bool got = false;
+    Status s = Dump(
+        NFT_MSG_GETGEN, AF_UNSPEC, 0, [](nlmsghdr*) {},
+        [&](const nlmsghdr* nlh) {
+          ForEachMsgAttr(nlh, [&](int type, const nlattr* a) {
+            if (type == NFTA_GEN_ID) {
+              id = ntohl(mnl_attr_get_u32(a));
+              got = true;
+            }
+          });
+        },
+        /*until_reply=*/true);
+    if (!s.ok()) return s;
+    if (!got) return Status::Internal("nft: no generation id in the answer");
+    return id;
   }
 
   Status Transact(const Batch& b) {
@@ -172,12 +212,13 @@ class NftnlExecutor : public Executor {
     }
     sockaddr_nl sa{};
     sa.nl_family = AF_NETLINK;
-    iovec iov{const_cast<char*>(b.data()), b.size()};
+    std::vector<iovec> iov;
+    for (const auto& [p, n] : b.chunks()) iov.push_back(iovec{const_cast<char*>(p), n});
     msghdr msg{};
     msg.msg_name = &sa;
     msg.msg_namelen = sizeof sa;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = iov.size();
     if (sendmsg(fd, &msg, 0) < 0) {
       int e = errno;
       Close();
@@ -210,9 +251,10 @@ class NftnlExecutor : public Executor {
   }
 
   // One dump (or get) request; calls `each` for every answer message.
+  // until_reply: a plain get whose one answer ends the exchange.
   Status Dump(uint16_t type, uint16_t family, uint16_t flags,
               const std::function<void(nlmsghdr*)>& payload,
-              const std::function<void(const nlmsghdr*)>& each) {
+              const std::function<void(const nlmsghdr*)>& each, bool until_reply = false) {
     if (Status s = Open(); !s.ok()) return s;
     Drain();
     char req[1024];
@@ -241,7 +283,7 @@ class NftnlExecutor : public Executor {
       }
       int r = mnl_cb_run(rbuf_.data(), n, seq, portid_, cb, &ctx);
       if (r < 0) return FromErrno(errno, "the read-back request");
-      if (r == MNL_CB_STOP) return Status::OK();
+      if (r == MNL_CB_STOP || until_reply) return Status::OK();
     }
   }
 
@@ -251,6 +293,12 @@ class NftnlExecutor : public Executor {
   uint32_t seq_ = static_cast<uint32_t>(time(nullptr));
   size_t sndbuf_ = 0;
   std::vector<char> rbuf_;
+  struct Clean {
+    Family family;
+    std::string table;
+    uint32_t genid;
+  };
+  std::optional<Clean> clean_;  // our last transaction and the generation it made
 };
 
 StatusOr<KernelTable> NftnlExecutor::ReadTable(Family family, const std::string& name) {

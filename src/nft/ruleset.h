@@ -72,6 +72,13 @@ struct Table {
 // rule or element jumps to exists. Returns Invalid naming the first problem.
 Status Validate(const Table& table);
 
+// Validate for the named chains and sets only (names absent from `table`
+// are skipped): the same checks, jump/goto targets of those objects
+// included. A chain deleted while an unnamed rule still jumps to it is not
+// detected here (the kernel refuses that transaction).
+Status ValidateNamed(const Table& table, const std::vector<std::string>& chains,
+                     const std::vector<std::string>& sets);
+
 // True when `name` is usable as a table, chain or set name (see Validate).
 bool IsValidName(const std::string& name);
 
