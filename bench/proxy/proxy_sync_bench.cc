@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "nft/applier.h"
-#include "nft/executor.h"
+#include "nft/nftnl_executor.h"
 #include "proxy/render.h"
 #include "proxy/tracker.h"
 
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
 
   ChangeTracker tracker(NodeInfo{"node-a", {"172.18.0.2"}});
   ProxyTableRenderer renderer(ro);
-  nft::Applier applier(nft::NewLibnftablesExecutor());
+  nft::Applier applier(nft::NewNftnlExecutor());
   for (int i = 0; i < services; ++i) {
     tracker.UpsertService(MakeSvc(i));
     tracker.UpsertEndpointSlice(MakeSlice(i, eps, 0));
@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   auto t1 = Clock::now();
   if (st.ok()) st = applier.ApplyFull(renderer.table());
   auto t2 = Clock::now();
+  renderer.TakeTouched();
   if (!st.ok()) {
     std::fprintf(stderr, "full sync: %s\n", st.ToString().c_str());
     return 1;
@@ -107,7 +108,10 @@ int main(int argc, char** argv) {
     ChangeSet cs = tracker.TakeChanges();
     st = renderer.Update(tracker.entries(), {"172.18.0.2"}, ClusterIPMasquerade::kNonPodSources, cs.changed, cs.full);
     auto b = Clock::now();
-    if (st.ok()) st = applier.Apply(renderer.table());
+    if (st.ok()) {
+      ProxyTableRenderer::Touched t = renderer.TakeTouched();
+      st = applier.ApplyChanged(renderer.table(), {{t.chains.begin(), t.chains.end()}, {t.sets.begin(), t.sets.end()}});
+    }
     auto e = Clock::now();
     if (!st.ok()) {
       std::fprintf(stderr, "change %d: %s\n", k, st.ToString().c_str());

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "images/server.h"
-#include "nft/executor.h"
+#include "nft/nftnl_executor.h"
 #include "node/agent_impl.h"
 #include "util/log.h"
 
@@ -40,7 +40,7 @@ Status Agent::Impl::StartServiceProxy() {
   po.sync_period = options.proxy_sync_period;
   po.announce_interface = options.announce_interface;
   po.on_health_checks = [this](const std::map<int32_t, proxy::HealthCheck>& checks) { ServeHealthChecks(checks); };
-  proxier = std::make_shared<proxy::Proxier>(*client, po, nft::NewLibnftablesExecutor());
+  proxier = std::make_shared<proxy::Proxier>(*client, po, nft::NewNftnlExecutor());
   if (Status st = proxier->Start(); !st.ok()) return st;
   std::weak_ptr<proxy::Proxier> weak = proxier;
   auto serve = [this](int port, images::HttpHandler handler) {

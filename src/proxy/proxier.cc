@@ -161,7 +161,19 @@ struct Proxier::Impl {
       st = renderer.Update(tracker.entries(), options.node_ips, options.masquerade, changes.changed,
                            changes.full || failed);
     }
-    if (st.ok()) st = (heal || failed) ? applier.Heal(renderer.table()) : applier.Apply(renderer.table());
+    if (st.ok()) {
+      // Only the touched chains and maps are diffed and sent: the cost of a
+      // sync follows the change, not the size of the table.
+      ProxyTableRenderer::Touched touched = renderer.TakeTouched();
+      if (heal || failed) {
+        st = applier.Heal(renderer.table());
+      } else if (touched.all) {
+        st = applier.Apply(renderer.table());
+      } else {
+        st = applier.ApplyChanged(renderer.table(),
+                                  {{touched.chains.begin(), touched.chains.end()}, {touched.sets.begin(), touched.sets.end()}});
+      }
+    }
     const Clock::time_point end = Clock::now();
     const nft::Applier::Result& r = applier.last_result();
     {

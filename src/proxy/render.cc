@@ -15,7 +15,6 @@ constexpr char kServiceNodePorts[] = "service-nodeports";
 constexpr char kNoEndpointServices[] = "no-endpoint-services";
 constexpr char kNoEndpointNodePorts[] = "no-endpoint-nodeports";
 constexpr char kNodePortIps[] = "nodeport-ips";
-constexpr char kMarkForMasquerade[] = "mark-for-masquerade";
 constexpr char kRejectChain[] = "reject-chain";
 constexpr char kAddrKey[] = "ip daddr . meta l4proto . th dport";
 constexpr char kPortKey[] = "meta l4proto . th dport";
@@ -100,12 +99,10 @@ Status ProxyTableRenderer::RenderStatic(const std::vector<std::string>& node_por
   post_hook.Add(RuleBuilder().Jump("masquerading"));
   Rules masquerading;
   masquerading.Add(RuleBuilder().MarkMatch(mark).Masquerade());
-  Rules mark_rules;
-  mark_rules.Add(RuleBuilder().MarkSet(mark));
   Rules reject;
   reject.Add(RuleBuilder().L4Proto("tcp").RejectTcpReset());
   reject.Add(RuleBuilder().Reject());
-  for (const Rules* r : {&check, &filter_hook, &services, &nat_hook, &post_hook, &masquerading, &mark_rules, &reject}) {
+  for (const Rules* r : {&check, &filter_hook, &services, &nat_hook, &post_hook, &masquerading, &reject}) {
     if (!r->status().ok()) return r->status();
   }
   std::vector<std::string> hook = filter_hook.Take(), nat = nat_hook.Take();
@@ -117,7 +114,6 @@ Status ProxyTableRenderer::RenderStatic(const std::vector<std::string>& node_por
   t.AddChain("nat-postrouting", BaseChainSpec{"nat", "postrouting", 100, "accept"}).rules = post_hook.Take();
   t.AddChain("services").rules = services.Take();
   t.AddChain("masquerading").rules = masquerading.Take();
-  t.AddChain(kMarkForMasquerade).rules = mark_rules.Take();
   t.AddChain(kRejectChain).rules = reject.Take();
 
   // The maps keep their elements across a static re-render.
@@ -141,6 +137,10 @@ Status ProxyTableRenderer::Add(const ServicePortPlan& e, ClusterIPMasquerade mas
   const std::string local_chain = "local-" + base;
   const std::string external_chain = "external-" + base;
   const std::string& pods = options_.cluster_pod_cidr;
+  // The mark is set inline rather than by a jump to a shared chain: every
+  // jump is an edge the kernel re-walks when it validates the table on a
+  // commit, and there are several per service.
+  const uint32_t mark = options_.masquerade_mark;
   Pending p;
 
   auto endpoint_chain = [&](const Endpoint& ep) { return "endpoint-" + EndpointBase(base, ep); };
@@ -150,12 +150,10 @@ Status ProxyTableRenderer::Add(const ServicePortPlan& e, ClusterIPMasquerade mas
   // stick to an endpoint a client used recently, else pick one at random.
   auto balancer = [&](const std::string& name, const std::vector<Endpoint>& eps) {
     Rules r;
-    if (masquerade == ClusterIPMasquerade::kAll) {
-      r.Add(RuleBuilder().DaddrIs(e.cluster_ip).L4Dport(proto, e.port).Jump(kMarkForMasquerade));
-    } else if (pods.empty()) {
-      r.Add(RuleBuilder().DaddrIs(e.cluster_ip).L4Dport(proto, e.port).Jump(kMarkForMasquerade));
+    if (masquerade == ClusterIPMasquerade::kAll || pods.empty()) {
+      r.Add(RuleBuilder().DaddrIs(e.cluster_ip).L4Dport(proto, e.port).MarkSet(mark));
     } else {
-      r.Add(RuleBuilder().DaddrIs(e.cluster_ip).L4Dport(proto, e.port).SaddrIsNot(pods).Jump(kMarkForMasquerade));
+      r.Add(RuleBuilder().DaddrIs(e.cluster_ip).L4Dport(proto, e.port).SaddrIsNot(pods).MarkSet(mark));
     }
     std::vector<std::string> targets;
     for (const Endpoint& ep : eps) {
@@ -178,7 +176,7 @@ Status ProxyTableRenderer::Add(const ServicePortPlan& e, ClusterIPMasquerade mas
   // Endpoint chains for every DNAT target, with their affinity sets.
   for (const Endpoint& ep : e.all_reachable_endpoints) {
     Rules r;
-    r.Add(RuleBuilder().SaddrIs(ep.ip).Jump(kMarkForMasquerade));  // hairpin
+    r.Add(RuleBuilder().SaddrIs(ep.ip).MarkSet(mark));  // hairpin
     if (e.session_affinity_client_ip) {
       r.Add(RuleBuilder().UpdateSetWithSaddr(affinity_set(ep)));
       nft::Set s;
@@ -208,12 +206,12 @@ Status ProxyTableRenderer::Add(const ServicePortPlan& e, ClusterIPMasquerade mas
     if (via_chain) {
       Rules r;
       if (e.masquerade_external) {
-        r.Add(RuleBuilder().Jump(kMarkForMasquerade));
+        r.Add(RuleBuilder().MarkSet(mark));
         r.Add(RuleBuilder().Goto(service_chain));
       } else {
         if (e.external_short_circuit) {
           if (!pods.empty()) r.Add(RuleBuilder().SaddrIs(pods).Goto(service_chain));
-          r.Add(RuleBuilder().FibSaddrLocal().Jump(kMarkForMasquerade));
+          r.Add(RuleBuilder().FibSaddrLocal().MarkSet(mark));
           r.Add(RuleBuilder().FibSaddrLocal().Goto(service_chain));
         }
         if (e.external_verdict == Verdict::kForward) {

@@ -14,6 +14,7 @@
 //       @nodeport-ips in @service-nodeports pick the service's chain.
 //   nat-postrouting                     (nat, priority 100) -> masquerading:
 //       packets carrying the masquerade mark bit are SNATed to the node.
+//       Rules set the bit inline ("meta mark set meta mark | 0x4000").
 //
 // Per service port (BASE = "NS/NAME/PROTO/PORTNAME"):
 //   service-BASE   cluster endpoints: masquerade non-pod ClusterIP clients,

@@ -62,7 +62,6 @@ add chain ip netkube-proxy endpoint-default/echo/tcp/__10.244.0.7/8080
 add chain ip netkube-proxy endpoint-default/echo/tcp/__10.244.1.5/8080
 add chain ip netkube-proxy filter-output { type filter hook output priority -110; policy accept; }
 add chain ip netkube-proxy filter-prerouting { type filter hook prerouting priority -110; policy accept; }
-add chain ip netkube-proxy mark-for-masquerade
 add chain ip netkube-proxy masquerading
 add chain ip netkube-proxy nat-output { type nat hook output priority -100; policy accept; }
 add chain ip netkube-proxy nat-postrouting { type nat hook postrouting priority 100; policy accept; }
@@ -71,20 +70,19 @@ add chain ip netkube-proxy reject-chain
 add chain ip netkube-proxy service-default/echo/tcp/
 add chain ip netkube-proxy service-endpoints-check
 add chain ip netkube-proxy services
-add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.0.7/8080 ip saddr 10.244.0.7 jump mark-for-masquerade
+add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.0.7/8080 ip saddr 10.244.0.7 meta mark set meta mark | 0x4000
 add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.0.7/8080 meta l4proto tcp dnat to 10.244.0.7:8080
-add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.1.5/8080 ip saddr 10.244.1.5 jump mark-for-masquerade
+add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.1.5/8080 ip saddr 10.244.1.5 meta mark set meta mark | 0x4000
 add rule ip netkube-proxy endpoint-default/echo/tcp/__10.244.1.5/8080 meta l4proto tcp dnat to 10.244.1.5:8080
 add rule ip netkube-proxy filter-output ct state new jump service-endpoints-check
 add rule ip netkube-proxy filter-prerouting ct state new jump service-endpoints-check
-add rule ip netkube-proxy mark-for-masquerade meta mark set meta mark | 0x4000
 add rule ip netkube-proxy masquerading meta mark & 0x4000 == 0x4000 masquerade
 add rule ip netkube-proxy nat-output jump services
 add rule ip netkube-proxy nat-postrouting jump masquerading
 add rule ip netkube-proxy nat-prerouting jump services
 add rule ip netkube-proxy reject-chain meta l4proto tcp reject with tcp reset
 add rule ip netkube-proxy reject-chain reject
-add rule ip netkube-proxy service-default/echo/tcp/ ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
+add rule ip netkube-proxy service-default/echo/tcp/ ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000
 add rule ip netkube-proxy service-default/echo/tcp/ numgen random mod 2 == 0 goto endpoint-default/echo/tcp/__10.244.0.7/8080
 add rule ip netkube-proxy service-default/echo/tcp/ goto endpoint-default/echo/tcp/__10.244.1.5/8080
 add rule ip netkube-proxy service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services
@@ -119,7 +117,7 @@ TEST(RenderTest, NodePortAndLoadBalancerClusterPolicyMasquerade) {
   EXPECT_EQ(Element(t, "service-ips", "172.18.255.200 . udp . 53"), "goto " + ext);
   EXPECT_EQ(Element(t, "service-ips", "192.0.2.7 . udp . 53"), "goto " + ext);
   EXPECT_EQ(Element(t, "service-ips", "10.96.0.12 . udp . 53"), "goto service-default/web/udp/");
-  EXPECT_EQ(Rules(t, ext), (std::vector<std::string>{"jump mark-for-masquerade", "goto service-default/web/udp/"}));
+  EXPECT_EQ(Rules(t, ext), (std::vector<std::string>{"meta mark set meta mark | 0x4000", "goto service-default/web/udp/"}));
   EXPECT_EQ(Rules(t, "endpoint-default/web/udp/__10.244.1.5/5353").back(), "meta l4proto udp dnat to 10.244.1.5:5353");
 }
 
@@ -133,7 +131,7 @@ TEST(RenderTest, ExternalTrafficPolicyLocal) {
   const std::string ext = "external-default/loc/tcp/";
   EXPECT_EQ(Rules(t, ext), (std::vector<std::string>{
                                "ip saddr 10.244.0.0/16 goto service-default/loc/tcp/",
-                               "fib saddr type local jump mark-for-masquerade",
+                               "fib saddr type local meta mark set meta mark | 0x4000",
                                "fib saddr type local goto service-default/loc/tcp/",
                                "goto local-default/loc/tcp/"}));
   EXPECT_EQ(Rules(t, "local-default/loc/tcp/").back(), "goto endpoint-default/loc/tcp/__10.244.0.9/8080");
@@ -180,7 +178,7 @@ TEST(RenderTest, MasqueradeAllAndUnknownPodCidr) {
   ProxyPlan plan = CompileProxyPlan({svc}, {slice}, kNode);
   auto t = RenderProxyTable(plan, RenderOptions{});
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(Rules(*t, "service-default/echo/tcp/")[0], "ip daddr 10.96.0.10 tcp dport 80 jump mark-for-masquerade");
+  EXPECT_EQ(Rules(*t, "service-default/echo/tcp/")[0], "ip daddr 10.96.0.10 tcp dport 80 meta mark set meta mark | 0x4000");
   RenderOptions bad = Options();
   bad.cluster_pod_cidr = "10.244.0.0/99";
   EXPECT_TRUE(RenderProxyTable(plan, bad).status().IsInvalid());
