@@ -173,6 +173,7 @@ kubectl -n seed-expose patch svc echoserver -p '{"spec":{"sessionAffinity":"None
 in_client "rm -f /tmp/stop; while [ ! -e /tmp/stop ]; do
   r=\$(wget -qO- -T 3 http://$CIP/ 2>&1); case \"\$r\" in
   *Hostname:*) echo \"ok \$(echo \"\$r\" | grep Hostname)\";; *refused*) echo refused;; *timed\\ out*) echo timeout;; *) echo \"other \$r\";; esac
+  cut -d' ' -f1 /proc/uptime
   sleep 0.05; done" >"$E2E_DIR/scale.log" 2>&1 &
 track_pid $!
 sleep 1
@@ -180,6 +181,7 @@ kubectl -n seed-expose scale deployment echoserver --replicas=0 >/dev/null
 wait_for "no endpoints" 300 ep_count_is 0 echoserver -n seed-expose
 wait_for "pods gone" 300 bash -c "[[ -z \$(kubectl -n seed-expose get pods -o name) ]]"
 at_zero=$(wc -l <"$E2E_DIR/scale.log")
+gone_uptime=$(cut -d' ' -f1 /proc/uptime)
 sleep 2
 run in_client "time wget -qO- -T 5 http://$CIP/ 2>&1"
 log "at 0 replicas: $(tr '\n' ' ' <<<"$OUT $ERR")"
@@ -190,6 +192,9 @@ back=$(wc -l <"$E2E_DIR/scale.log")
 sleep 2
 in_client "touch /tmp/stop"
 sleep 0.5
+log "pods gone at uptime $gone_uptime; the client's log around it: $(sed -n "$((at_zero - 3)),$((at_zero + 4))p" "$E2E_DIR/scale.log" | tr '\n' ' ')"
+sed -i '/^[0-9]*\.[0-9]*$/d' "$E2E_DIR/scale.log"  # the uptime lines (same clock as the host's)
+at_zero=$((at_zero / 2)) back=$((back / 2))
 zero_part=$(sed -n "$((at_zero + 1)),${back}p" "$E2E_DIR/scale.log")
 after_part=$(sed -n "$((back + 1)),\$p" "$E2E_DIR/scale.log")
 log "scale log: $(cut -d' ' -f1 "$E2E_DIR/scale.log" | sort | uniq -c | tr '\n' ' ') (at zero: $(cut -d' ' -f1 <<<"$zero_part" | sort | uniq -c | tr '\n' ' '))"
