@@ -13,7 +13,8 @@
 #      without a selector (fixed ClusterIP) is POSTed after its EndpointSlice
 #      (pointing at an echoserver pod); a poller pod on each node connects
 #      to that ClusterIP every ~1 ms; latency = Service POST sent -> the
-#      first connection accepted, per node (same clock: one machine). One
+#      first connection accepted, per node (same clock: one machine); the
+#      next Service is written once every poller has seen the last one. One
 #      round per entry of BENCH_PROGRAM_BACKGROUND ("0 10000": background
 #      services, each with a 3-endpoint slice, POSTed before the round).
 #
@@ -139,6 +140,27 @@ while True:
     time.sleep(0.001)
 print('%.2f' % (time.time() - t0) if ok else 'never (120 s)')"
 }
+# metrics NODE: "sync_sum sync_count prog_sum prog_count delta full noop" of
+# the node's proxy (/metrics on NODE_IP:10249).
+metrics() {
+  local ip
+  ip=$(kubectl get node "$1" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+  curl -s --max-time 5 "http://$ip:10249/metrics" | awk '
+    /^netkube_proxy_sync_duration_seconds_sum/ {a=$2} /^netkube_proxy_sync_duration_seconds_count/ {b=$2}
+    /^netkube_proxy_network_programming_duration_seconds_sum/ {c=$2} /^netkube_proxy_network_programming_duration_seconds_count/ {d=$2}
+    /mode="delta"/ {e=$2} /mode="full"/ {f=$2} /mode="noop"/ {g=$2}
+    END {print a+0, b+0, c+0, d+0, e+0, f+0, g+0}'
+}
+# metrics_note NODE BEFORE AFTER: what the node's proxy says about the round.
+metrics_note() {
+  read -r a0 b0 c0 d0 e0 f0 g0 <<<"$2"
+  read -r a1 b1 c1 d1 e1 f1 g1 <<<"$3"
+  awk -v n="$1" -v sa=$((b1 - b0)) -v ss="$(awk -v x="$a0" -v y="$a1" 'BEGIN{print y-x}')" \
+    -v pa=$((d1 - d0)) -v ps="$(awk -v x="$c0" -v y="$c1" 'BEGIN{print y-x}')" \
+    -v de=$((e1 - e0)) -v fu=$((f1 - f0)) -v no=$((g1 - g0)) 'BEGIN {
+    printf "    %s proxy /metrics over the round: %d syncs (delta %d, full %d, noop %d), mean sync %.1f ms, mean change seen -> live %.1f ms\n",
+      n, sa, de, fu, no, sa ? ss * 1000 / sa : 0, pa ? ps * 1000 / pa : 0 }'
+}
 first=0
 for bg in "${BG[@]}"; do
   if [[ "$bg" -gt 0 ]]; then
@@ -164,7 +186,9 @@ YAML
     done
     sleep 2
   fi
-  python3 "$ROOT/bench/proxy/program_latency.py" "$K" default "$ECHO_IP" 8080 "$PREFIX" "$COUNT" "$first" >>"$TMP/writes.txt"
+  M0_CP=$(metrics "$CP") M0_W=$(metrics "$W")
+  python3 "$ROOT/bench/proxy/program_latency.py" "$K" default "$ECHO_IP" 8080 "$PREFIX" "$COUNT" "$first" "$(IFS=,; echo "${POLLS[*]}")" >>"$TMP/writes.txt"
+  M1_CP=$(metrics "$CP") M1_W=$(metrics "$W")
   sleep 2
   for p in "${POLLS[@]}"; do
     kubectl logs "$p" >"$TMP/$p.txt"
@@ -175,5 +199,7 @@ YAML
   done
   mapfile -t call < <(awk -v lo="$first" '$1 == "WRITE" && $2 >= lo { printf "%.3f\n", ($4 - $3) * 1000 }' "$TMP/writes.txt")
   echo "    Service POST round trip: p50 $(pct 0.5 "${call[@]}") ms, p99 $(pct 0.99 "${call[@]}") ms"
+  metrics_note plane "$M0_CP" "$M1_CP"
+  metrics_note worker "$M0_W" "$M1_W"
   first=$((first + COUNT))
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Programming latency driver for bench/proxy/datapath.sh (step 3).
 
-usage: program_latency.py KUBECONFIG_DIR NAMESPACE POD_IP PORT CIP_PREFIX COUNT [FIRST]
+usage: program_latency.py KUBECONFIG_DIR NAMESPACE POD_IP PORT CIP_PREFIX COUNT [FIRST [POLLERS]]
        program_latency.py --bulk KUBECONFIG_DIR NAMESPACE N
        program_latency.py --poller   (prints the poller's source)
 
@@ -10,14 +10,17 @@ selector service), waits a moment, then POSTs Service pl-i with the fixed
 ClusterIP CIP_PREFIX.(10+i) and prints "WRITE i T0 T1" (wall-clock seconds
 just before the Service POST was sent and when its answer arrived). The
 pollers (poller source below, run in a pod per node) print "UP i T" when
-that ClusterIP first accepts a connection. KUBECONFIG_DIR holds server.txt,
+that ClusterIP first accepts a connection. With POLLERS (pod names, comma
+separated) the next write waits until every poller has logged "UP i" (at
+most 30 s), so one slow sync cannot delay the next measurement: the pollers
+poll one ClusterIP at a time. KUBECONFIG_DIR holds server.txt,
 ca.crt, client.crt, client.key (extracted by datapath.sh).
 
 --bulk: N background services bulk-i (ClusterIPs 10.97.0.0/16 + 10.98...,
 port 80) with one EndpointSlice each (3 endpoints 10.250.x.y:8080 that
 answer nothing), POSTed from 8 connections; prints "BULK N SECONDS".
 """
-import http.client, json, os, ssl, sys, threading, time, urllib.parse
+import http.client, json, os, ssl, subprocess, sys, threading, time, urllib.parse
 
 POLLER = r'''
 import socket, sys, time
@@ -88,6 +91,7 @@ def main():
         return
     d, ns, pod_ip, port, prefix, count = sys.argv[1:7]
     first = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+    pollers = [p for p in sys.argv[8].split(",") if p] if len(sys.argv) > 8 else []
     port, count = int(port), int(count)
     conn = connect(d)
 
@@ -114,7 +118,14 @@ def main():
         post("/api/v1/namespaces/%s/services" % ns, svc)
         t1 = time.time()
         print("WRITE %d %.6f %.6f" % (i, t0, t1), flush=True)
-        time.sleep(0.7)
+        deadline = time.time() + 30
+        for p in pollers:
+            while time.time() < deadline:
+                logs = subprocess.run(["kubectl", "logs", p], capture_output=True, text=True).stdout
+                if ("UP %d " % i) in logs:
+                    break
+                time.sleep(0.2)
+        time.sleep(0.3 if pollers else 0.7)
 
 
 main()
