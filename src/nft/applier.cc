@@ -11,25 +11,28 @@ namespace netkube::nft {
 Applier::Applier(std::unique_ptr<Executor> executor) : executor_(std::move(executor)) {}
 
 template <typename Render>
-Status Applier::Send(BatchOutcome direct, Render render, const Table* desired, Result r) {
+Status Applier::Transmit(BatchOutcome direct, Render render, Result* r) {
   Status s;
   if (direct.sent) {
-    r.direct = true;
-    r.script_bytes = direct.bytes;
+    r->direct = true;
+    r->script_bytes = direct.bytes;
     s = direct.status;
   } else {
     if (!direct.fallback_reason.empty()) {
       LOG_WARN << "nft: sending this transaction as a script: " << direct.fallback_reason;
-      r.fallback = direct.fallback_reason;
+      r->fallback = direct.fallback_reason;
     }
     std::string script = render();
-    r.script_bytes = script.size();
+    r->script_bytes = script.size();
     if (!script.empty()) s = executor_->Run(script);
   }
-  if (!s.ok()) {
-    applied_.reset();  // unknown state: next call replaces the table
-    return s;
-  }
+  if (!s.ok()) applied_.reset();  // unknown state: next call replaces the table
+  return s;
+}
+
+template <typename Render>
+Status Applier::Send(BatchOutcome direct, Render render, const Table* desired, Result r) {
+  if (Status s = Transmit(std::move(direct), render, &r); !s.ok()) return s;
   if (desired) {
     applied_ = *desired;
   } else {
@@ -83,23 +86,7 @@ Status Applier::ApplyChanged(const Table& desired, const Changed& changed) {
     result_ = std::move(r);
     return Status::OK();
   }
-  BatchOutcome direct = executor_->SendDelta(desired, d);
-  Status s;
-  if (direct.sent) {
-    r.direct = true;
-    r.script_bytes = direct.bytes;
-    s = direct.status;
-  } else {
-    if (!direct.fallback_reason.empty()) {
-      LOG_WARN << "nft: sending this transaction as a script: " << direct.fallback_reason;
-      r.fallback = direct.fallback_reason;
-    }
-    std::string script = RenderDelta(desired, d);
-    r.script_bytes = script.size();
-    s = executor_->Run(script);
-  }
-  if (!s.ok()) {
-    applied_.reset();
+  if (Status s = Transmit(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &r); !s.ok()) {
     return s;
   }
   // Bring the remembered table along by the delta alone (no table copy).

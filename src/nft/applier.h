@@ -78,7 +78,11 @@ class Applier {
   const Result& last_result() const { return result_; }
 
  private:
-  // Sends `direct` if the executor took it, else runs render().
+  // Sends `direct` if the executor took it, else runs render(); records how
+  // in *r. On failure forgets the applied table.
+  template <typename Render>
+  Status Transmit(BatchOutcome direct, Render render, Result* r);
+  // Transmit, then remember `desired` (nullptr: nothing) and r.
   template <typename Render>
   Status Send(BatchOutcome direct, Render render, const Table* desired, Result r);
 
