@@ -22,22 +22,14 @@
 namespace netkube::netlink {
 namespace {
 
+using netkube::testing::Sh;
+
 #define ASSERT_OK(expr)                                     \
   do {                                                      \
     auto _s = (expr);                                       \
     ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 sockaddr_in Addr(const char* ip, uint16_t port) {
   sockaddr_in a{};

@@ -1,5 +1,6 @@
 #include "netns_fixture.h"
 
+#include <cstdio>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <signal.h>
@@ -157,6 +158,17 @@ Status TcpExchange(const NetNs& server_ns, Ipv4 addr, int port, const NetNs& cli
   close(listener);
   if (!client.ok()) return client;
   return served ? Status::OK() : Status::Unavailable("server did not complete the exchange");
+}
+
+std::string Sh(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
 }
 
 }  // namespace netkube::testing

@@ -39,6 +39,9 @@ Status Ping(const netlink::NetNs& from, netlink::Ipv4 to, int timeout_ms = 2000)
 
 // Listens on `addr`:port inside `server_ns`, connects from inside
 // `client_ns`, exchanges one message both ways.
+// The standard output of `sh -c CMD` ("" when it cannot run).
+std::string Sh(const std::string& cmd);
+
 Status TcpExchange(const netlink::NetNs& server_ns, netlink::Ipv4 addr, int port, const netlink::NetNs& client_ns);
 
 }  // namespace netkube::testing

@@ -18,20 +18,13 @@
 #include "nft/applier.h"
 #include "nft/nftnl_executor.h"
 #include "nft/rule.h"
+#include "netns_fixture.h"
 
 namespace netkube::nft {
 namespace {
 
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using netkube::testing::Sh;
+
 
 // What the kernel holds, per `nft -j list table`: rule count per chain, and
 // map elements as "key -> goto target".
