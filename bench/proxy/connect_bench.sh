@@ -10,8 +10,8 @@
 # and times connect()+close() to its ClusterIP. The server namespace and the
 # veth are removed on exit, also on failure.
 #
-# Env: BUILD (default build), BENCH_CONNECT_SERVICES ("10,10000,10": the
-#      sizes, in order), BENCH_CONNECTS (2000), BENCH_CONNECT_WARMUP (200),
+# Env: BUILD (default build), BENCH_CONNECT_SERVICES ("10,10000,10,10000,10":
+#      the sizes, in order), BENCH_CONNECTS (2000), BENCH_CONNECT_WARMUP (200),
 #      BENCH_CONNECT_EXECUTOR (nftnl | libnftables).
 # Output: the program's RESULT lines on stdout.
 set -euo pipefail
@@ -46,5 +46,5 @@ ip -n "$NS" route add default via 10.250.255.254
 sleep 0.5
 
 "$BIN" --server-netns "/run/netns/$NS" --server-ips 10.250.255.1,10.250.255.2,10.250.255.3 \
-  --services "${BENCH_CONNECT_SERVICES:-10,10000,10}" --connects "${BENCH_CONNECTS:-2000}" \
+  --services "${BENCH_CONNECT_SERVICES:-10,10000,10,10000,10}" --connects "${BENCH_CONNECTS:-2000}" \
   --warmup "${BENCH_CONNECT_WARMUP:-200}" --executor "${BENCH_CONNECT_EXECUTOR:-nftnl}"

@@ -21,7 +21,7 @@
 # Everything runs in scripts/in-netns; the cluster lives in a scratch
 # NETKUBE_STATE_DIR with a scratch KUBECONFIG and `netkube down` removes it
 # on exit, also on failure.
-# Env: BUILD (default build), BENCH_IPERF_RUNS (3), BENCH_IPERF_SECONDS (5),
+# Env: BUILD (default build), BENCH_IPERF_RUNS (5), BENCH_IPERF_SECONDS (5),
 #      BENCH_PROGRAM (1), BENCH_PROGRAM_COUNT (30), BENCH_PROGRAM_BACKGROUND
 #      ("0 10000", ascending), BENCH_KEEP_TMP=1 (keep logs).
 # Output: "RESULT ..." lines and a readable summary on stdout.
@@ -37,7 +37,7 @@ for bin in "$NETKUBE" "$BUILD/netkube-cni" "$BUILD/netkube-image"; do
   [[ -x "$bin" ]] || { echo "datapath: $bin is missing; build netkube netkube-cni netkube-image" >&2; exit 1; }
 done
 command -v iperf3 >/dev/null || { echo "datapath: iperf3 is not installed" >&2; exit 1; }
-RUNS=${BENCH_IPERF_RUNS:-3}
+RUNS=${BENCH_IPERF_RUNS:-5}
 SECS=${BENCH_IPERF_SECONDS:-5}
 COUNT=${BENCH_PROGRAM_COUNT:-30}
 

@@ -45,7 +45,7 @@ say ""
 
 # --- connect latency (no cluster) ---------------------------------------------------
 say "1. TCP connect()+close() latency to a ClusterIP (client in this netns, server in a second netns behind a veth),"
-say "   ${BENCH_CONNECTS:-2000} connects per size after ${BENCH_CONNECT_WARMUP:-200} warm-up ones; sizes in order ${BENCH_CONNECT_SERVICES:-10,10000,10}"
+say "   ${BENCH_CONNECTS:-2000} connects per size after ${BENCH_CONNECT_WARMUP:-200} warm-up ones; sizes in order ${BENCH_CONNECT_SERVICES:-10,10000,10,10000,10}"
 say "   (bench/proxy/connect_bench.sh: CompileProxyPlan -> RenderProxyTable -> nft::Applier, ${BENCH_CONNECT_EXECUTOR:-nftnl} executor)"
 bash "$ROOT/bench/proxy/connect_bench.sh" >"$TMP/connect.txt" 2>&1 || { cat "$TMP/connect.txt" >&2; exit 1; }
 DIRECT=$(grep 'step=direct' "$TMP/connect.txt")
@@ -53,20 +53,23 @@ DIRECT=$(grep 'step=direct' "$TMP/connect.txt")
 LO=$(grep -o 'step=clusterip services=[0-9]*' "$TMP/connect.txt" | cut -d= -f3 | sort -n | head -1)
 HI=$(grep -o 'step=clusterip services=[0-9]*' "$TMP/connect.txt" | cut -d= -f3 | sort -n | tail -1)
 mapfile -t SMALL < <(grep "step=clusterip services=$LO " "$TMP/connect.txt")
-BIG=$(grep "step=clusterip services=$HI " "$TMP/connect.txt" | head -1)
+mapfile -t BIGS < <(grep "step=clusterip services=$HI " "$TMP/connect.txt")
+BIG=${BIGS[0]}
 while read -r l; do
   n=$(field "$l" services)
   say "    $([[ $n == 0 ]] && echo "no table, server address  " || printf '%5s services, ClusterIP     ' "$n")" \
     "p50 $(field "$l" p50_us) us  p90 $(field "$l" p90_us) us  p99 $(field "$l" p99_us) us  mean $(field "$l" mean_us) us  failed $(field "$l" failed)"
 done < <(grep '^RESULT' "$TMP/connect.txt")
-# The 10-service anchor: the mean of its runs (before and after the 10,000).
-small_p50=$(for l in "${SMALL[@]}"; do field "$l" p50_us; done | awk '{s += $1} END {printf "%.1f", s / NR}')
-small_p99=$(for l in "${SMALL[@]}"; do field "$l" p99_us; done | awk '{s += $1} END {printf "%.1f", s / NR}')
-row "connect p50, $HI services / $LO services" "$(ratio "$(field "$BIG" p50_us)" "$small_p50")" "x" 1.1 le \
-  "$(field "$BIG" p50_us) us / $small_p50 us (mean of the ${#SMALL[@]} $LO-service runs)"
-row "connect p99, $HI services / $LO services" "$(ratio "$(field "$BIG" p99_us)" "$small_p99")" "x" 1.1 le \
-  "$(field "$BIG" p99_us) us / $small_p99 us"
-row "connect p50 via ClusterIP ($HI services) / no table" "$(ratio "$(field "$BIG" p50_us)" "$(field "$DIRECT" p50_us)")" "x" "" le \
+# Each size: the mean of its runs (the sizes alternate, so drift in the
+# machine's load hits both).
+mean_of() { local k=$1; shift; for l in "$@"; do field "$l" "$k"; done | awk '{s += $1} END {printf "%.1f", s / NR}'; }
+small_p50=$(mean_of p50_us "${SMALL[@]}") small_p99=$(mean_of p99_us "${SMALL[@]}")
+big_p50=$(mean_of p50_us "${BIGS[@]}") big_p99=$(mean_of p99_us "${BIGS[@]}")
+row "connect p50, $HI services / $LO services" "$(ratio "$big_p50" "$small_p50")" "x" 1.1 le \
+  "$big_p50 us / $small_p50 us (means of ${#BIGS[@]} and ${#SMALL[@]} runs)"
+row "connect p99, $HI services / $LO services" "$(ratio "$big_p99" "$small_p99")" "x" 1.1 le \
+  "$big_p99 us / $small_p99 us"
+row "connect p50 via ClusterIP ($HI services) / no table" "$(ratio "$big_p50" "$(field "$DIRECT" p50_us)")" "x" "" le \
   "the cost of DNAT + masquerade itself"
 say "    $HI-service table (informational): inputs $(field "$BIG" inputs_ms) ms, compile $(field "$BIG" compile_ms) ms," \
   "render $(field "$BIG" render_ms) ms, apply (full, $(field "$BIG" executor)$([[ $(field "$BIG" direct_batch) == 1 ]] && echo ' netlink batch'))" \
@@ -76,7 +79,7 @@ say ""
 
 # --- cluster: throughput and programming latency ---------------------------------------
 say "2. iperf3 throughput on a 2-node cluster (bench/proxy/datapath.sh): client pod -> server pod, direct vs through"
-say "   its ClusterIP, ${BENCH_IPERF_RUNS:-3} runs x ${BENCH_IPERF_SECONDS:-5} s each, alternating"
+say "   its ClusterIP, ${BENCH_IPERF_RUNS:-5} runs x ${BENCH_IPERF_SECONDS:-5} s each, alternating"
 bash "$ROOT/bench/proxy/datapath.sh" >"$TMP/datapath.txt" 2>"$TMP/datapath.err" || { cat "$TMP/datapath.txt" "$TMP/datapath.err" >&2; exit 1; }
 for pair in remote local; do
   l=$(grep "step=iperf pair=$pair" "$TMP/datapath.txt" || true)
