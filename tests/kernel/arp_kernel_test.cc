@@ -30,12 +30,6 @@ using netlink::Ipv4;
 using netlink::NetNs;
 using testing::NetNsPool;
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    Status s_ = (expr);                                  \
-    ASSERT_TRUE(s_.ok()) << #expr ": " << s_.ToString(); \
-  } while (0)
-
 Ipv4 Ip(const std::string& s) { return *Ipv4::Parse(s); }
 
 class ArpResponderTest : public ::testing::Test {

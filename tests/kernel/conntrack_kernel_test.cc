@@ -24,12 +24,6 @@ namespace {
 
 using netkube::testing::Sh;
 
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    auto _s = (expr);                                       \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
 
 sockaddr_in Addr(const char* ip, uint16_t port) {
   sockaddr_in a{};

@@ -17,12 +17,6 @@ using testing::NetNsPool;
 Ipv4 Ip(const char* s) { return *Ipv4::Parse(s); }
 Ipv4Prefix Pfx(const char* s) { return *Ipv4Prefix::Parse(s); }
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    auto _s = (expr);                                     \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
 TEST(NetNsKernelTest, CreateOpenRunDelete) {
   NetNsPool pool;
   auto ns = pool.Create("a");

@@ -12,6 +12,14 @@
 #include "netlink/netns.h"
 #include "util/status.h"
 
+// For gtest files: fails the test (ASSERT) when the Status of `expr` is not
+// OK, naming expr.
+#define ASSERT_OK(expr)                                                    \
+  do {                                                                     \
+    ::netkube::Status nk_assert_s_ = (expr);                               \
+    ASSERT_TRUE(nk_assert_s_.ok()) << #expr << ": " << nk_assert_s_.ToString(); \
+  } while (0)
+
 namespace netkube::testing {
 
 // Creates named namespaces "nkt<pid>-<suffix>" and deletes every one of them

@@ -37,12 +37,6 @@ using netlink::NetNs;
 using netlink::Route;
 using testing::NetNsPool;
 
-#define ASSERT_OK(expr)                              \
-  do {                                               \
-    Status s_ = (expr);                              \
-    ASSERT_TRUE(s_.ok()) << #expr ": " << s_.ToString(); \
-  } while (0)
-
 constexpr int kNodes = 3;
 
 Ipv4 Ip(const std::string& s) { return *Ipv4::Parse(s); }
