@@ -57,23 +57,16 @@ Status Applier::ApplyFull(const Table& desired) {
 Status Applier::Apply(const Table& desired) {
   if (!applied_) return ApplyFull(desired);
   if (Status s = Validate(desired); !s.ok()) return s;
-  Delta d = Diff(*applied_, desired);
-  if (d.full_replace) {
-    Status s = ApplyFull(desired);
-    if (s.ok()) result_.reason = d.full_replace_reason;
-    return s;
-  }
-  Result r;
-  r.noop = d.empty();
-  r.changes = d.Size(desired);
-  if (d.empty()) return Send(BatchOutcome{}, [] { return std::string(); }, &desired, std::move(r));
-  return Send(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &desired, std::move(r));
+  return SendDiff(desired, Diff(*applied_, desired), /*remember_whole=*/true);
 }
 
 Status Applier::ApplyChanged(const Table& desired, const Changed& changed) {
   if (!applied_) return ApplyFull(desired);
   if (Status s = ValidateNamed(desired, changed.chains, changed.sets); !s.ok()) return s;
-  Delta d = DiffNamed(*applied_, desired, changed.chains, changed.sets);
+  return SendDiff(desired, DiffNamed(*applied_, desired, changed.chains, changed.sets), /*remember_whole=*/false);
+}
+
+Status Applier::SendDiff(const Table& desired, const Delta& d, bool remember_whole) {
   if (d.full_replace) {
     Status s = ApplyFull(desired);
     if (s.ok()) result_.reason = d.full_replace_reason;
@@ -82,14 +75,23 @@ Status Applier::ApplyChanged(const Table& desired, const Changed& changed) {
   Result r;
   r.noop = d.empty();
   r.changes = d.Size(desired);
-  if (d.empty()) {
-    result_ = std::move(r);
-    return Status::OK();
+  if (!d.empty()) {
+    if (Status s = Transmit(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &r);
+        !s.ok()) {
+      return s;
+    }
   }
-  if (Status s = Transmit(executor_->SendDelta(desired, d), [&] { return RenderDelta(desired, d); }, &r); !s.ok()) {
-    return s;
+  if (remember_whole) {
+    applied_ = desired;
+  } else {
+    Advance(desired, d);
   }
-  // Bring the remembered table along by the delta alone (no table copy).
+  result_ = std::move(r);
+  return Status::OK();
+}
+
+// Brings the remembered table along by the delta alone (no table copy).
+void Applier::Advance(const Table& desired, const Delta& d) {
   Table& a = *applied_;
   for (const auto& n : d.add_sets) a.sets[n] = desired.sets.at(n);
   for (const auto& sd : d.set_changes) {
@@ -105,8 +107,6 @@ Status Applier::ApplyChanged(const Table& desired, const Changed& changed) {
     for (const auto& n : *list) a.chains[n] = desired.chains.at(n);
   }
   for (const auto& n : d.delete_chains) a.chains.erase(n);
-  result_ = std::move(r);
-  return Status::OK();
 }
 
 Status Applier::Heal(const Table& desired) {

@@ -82,6 +82,11 @@ class Applier {
   // in *r. On failure forgets the applied table.
   template <typename Render>
   Status Transmit(BatchOutcome direct, Render render, Result* r);
+  // Apply's and ApplyChanged's common half: a full replace when `d` needs
+  // one, else sends `d` (if any) and remembers the result, as `desired`
+  // whole or by advancing the remembered table along `d`.
+  Status SendDiff(const Table& desired, const Delta& d, bool remember_whole);
+  void Advance(const Table& desired, const Delta& d);
   // Transmit, then remember `desired` (nullptr: nothing) and r.
   template <typename Render>
   Status Send(BatchOutcome direct, Render render, const Table* desired, Result r);
