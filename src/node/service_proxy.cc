@@ -24,6 +24,25 @@ images::HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   return r;
 }
 
+images::HttpResponse NotFound() {
+  images::HttpResponse r;
+  r.status = 404;
+  r.body = "404 page not found\n";
+  return r;
+}
+
+// Listens on `port` and serves `handler` on a background thread. Returns the
+// listening socket, or -1 (logged, naming `what`) when the port is unusable.
+int ServeOn(int port, const std::string& what, images::HttpHandler handler) {
+  auto fd = images::ListenTcp(port);
+  if (!fd.ok()) {
+    LOG_WARN << "service proxy: " << what << " " << port << ": " << fd.status().message();
+    return -1;
+  }
+  images::ServeHttpInBackground(*fd, std::move(handler));
+  return *fd;
+}
+
 void CloseListener(int fd) {
   shutdown(fd, SHUT_RDWR);  // wakes the accept loop, which then returns
   close(fd);
@@ -43,36 +62,21 @@ Status Agent::Impl::StartServiceProxy() {
   proxier = std::make_shared<proxy::Proxier>(*client, po, nft::NewNftnlExecutor());
   if (Status st = proxier->Start(); !st.ok()) return st;
   std::weak_ptr<proxy::Proxier> weak = proxier;
-  auto serve = [this](int port, images::HttpHandler handler) {
+  auto serve = [this](int port, const char* what, images::HttpHandler handler) {
     if (port <= 0) return;
-    auto fd = images::ListenTcp(port);
-    if (!fd.ok()) {
-      LOG_WARN << "service proxy: port " << port << ": " << fd.status().message();
-      return;
-    }
-    proxy_fds.push_back(*fd);
-    images::ServeHttpInBackground(*fd, std::move(handler));
+    if (int fd = ServeOn(port, what, std::move(handler)); fd >= 0) proxy_fds.push_back(fd);
   };
-  serve(options.proxy_metrics_port, [weak](const images::HttpRequest& req, const images::ConnInfo&) {
-    images::HttpResponse r;
+  serve(options.proxy_metrics_port, "metrics port", [weak](const images::HttpRequest& req, const images::ConnInfo&) {
     auto p = weak.lock();
-    if (!p || req.path != "/metrics") {
-      r.status = 404;
-      r.body = "404 page not found\n";
-      return r;
-    }
+    if (!p || req.path != "/metrics") return NotFound();
+    images::HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = p->Metrics();
     return r;
   });
-  serve(options.proxy_healthz_port, [weak](const images::HttpRequest& req, const images::ConnInfo&) {
+  serve(options.proxy_healthz_port, "healthz port", [weak](const images::HttpRequest& req, const images::ConnInfo&) {
+    if (req.path != "/healthz" && req.path != "/livez") return NotFound();
     auto p = weak.lock();
-    if (req.path != "/healthz" && req.path != "/livez") {
-      images::HttpResponse r;
-      r.status = 404;
-      r.body = "404 page not found\n";
-      return r;
-    }
     bool ok = p && p->Healthy();
     return JsonResponse(ok ? 200 : 503, {{"healthy", ok}});
   });
@@ -92,14 +96,8 @@ void Agent::Impl::ServeHealthChecks(const std::map<int32_t, proxy::HealthCheck>&
   std::weak_ptr<proxy::Proxier> weak = proxier;
   for (const auto& [port, check] : checks) {
     if (health_fds.count(port)) continue;
-    auto fd = images::ListenTcp(port);
-    if (!fd.ok()) {
-      LOG_WARN << "service proxy: healthCheckNodePort " << port << " of " << check.service.String() << ": "
-               << fd.status().message();
-      continue;
-    }
-    health_fds[port] = *fd;
-    images::ServeHttpInBackground(*fd, [weak, port](const images::HttpRequest&, const images::ConnInfo&) {
+    const std::string what = "healthCheckNodePort of " + check.service.String();
+    int fd = ServeOn(port, what, [weak, port](const images::HttpRequest&, const images::ConnInfo&) {
       auto p = weak.lock();
       proxy::HealthCheck hc;
       if (p) {
@@ -114,6 +112,7 @@ void Agent::Impl::ServeHealthChecks(const std::map<int32_t, proxy::HealthCheck>&
       r.headers.emplace_back("X-Load-Balancing-Endpoint-Weight", std::to_string(hc.local_endpoints));
       return r;
     });
+    if (fd >= 0) health_fds[port] = fd;
   }
 }
 
