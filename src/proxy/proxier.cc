@@ -64,6 +64,7 @@ struct Proxier::Impl {
   ChangeTracker tracker;
   std::optional<Clock::time_point> oldest_pending;
   bool dirty = false;
+  bool nodes_changed = false;  // a Node's readiness or LB exclusion changed
   bool stop = false;
   bool first_sync_done = false;
 
@@ -151,6 +152,7 @@ struct Proxier::Impl {
     std::optional<Clock::time_point> seen;
     Status st;
     size_t ports = 0;
+    bool announce = false;
     {
       std::lock_guard<std::mutex> lock(mu);
       changes = tracker.TakeChanges();
@@ -158,6 +160,8 @@ struct Proxier::Impl {
       oldest_pending.reset();
       dirty = false;
       ports = tracker.entries().size();
+      announce = heal || nodes_changed || AffectsAnnouncements(changes);
+      nodes_changed = false;
       st = renderer.Update(tracker.entries(), options.node_ips, options.masquerade, changes.changed,
                            changes.full || failed);
     }
@@ -207,7 +211,25 @@ struct Proxier::Impl {
     bool datagram_changed = false;
     for (const ServicePortName& n : changes.changed) datagram_changed |= IsDatagram(n.protocol);
     if (options.clear_conntrack && (datagram_changed || heal)) ClearStaleConntrack();
-    Announce();
+    if (announce) Announce();
+  }
+
+  // Whether a sync with these changes may move an L2 announcement: a changed
+  // entry that is gone or has LoadBalancer IPs, or any change while this node
+  // announces something. The election itself re-lists Services and Nodes, so
+  // it runs only then. REQUIRES: mu held.
+  bool AffectsAnnouncements(const ChangeSet& changes) {
+    if (!arp_started || changes.empty()) return false;
+    if (changes.full) return true;
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu);
+      if (!announced.empty()) return true;
+    }
+    for (const ServicePortName& n : changes.changed) {
+      auto it = tracker.entries().find(n);
+      if (it == tracker.entries().end() || !it->second.load_balancer_ips.empty()) return true;
+    }
+    return false;
   }
 
   // Deletes the UDP/SCTP conntrack entries whose service no longer sends
@@ -355,12 +377,12 @@ Status Proxier::Start() {
     p.arp_started = true;
     p.nodes = std::make_unique<client::Informer>(p.client, client::KindOf("", "Node"));
     p.nodes->AddHandler({
-        .on_add = [&p](const client::ObjectPtr&) { p.Locked([] {}); },
+        .on_add = [&p](const client::ObjectPtr&) { p.Locked([&p] { p.nodes_changed = true; }); },
         .on_update =
             [&p](const client::ObjectPtr& a, const client::ObjectPtr& b) {
-              if (NodeElectionState(*a) != NodeElectionState(*b)) p.Locked([] {});
+              if (NodeElectionState(*a) != NodeElectionState(*b)) p.Locked([&p] { p.nodes_changed = true; });
             },
-        .on_delete = [&p](const client::ObjectPtr&) { p.Locked([] {}); },
+        .on_delete = [&p](const client::ObjectPtr&) { p.Locked([&p] { p.nodes_changed = true; }); },
     });
     p.nodes->Start();
   }
