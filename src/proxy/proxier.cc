@@ -42,6 +42,10 @@ std::pair<bool, bool> NodeElectionState(const client::Json& node) {
   return {NodeReady(node), labels.contains(kExcludeFromLB)};
 }
 
+NamespacedName MetaName(const client::Json& obj) {
+  return {obj["metadata"].value("namespace", ""), obj["metadata"].value("name", "")};
+}
+
 bool IsDatagram(Protocol p) { return p == Protocol::kUDP || p == Protocol::kSCTP; }
 
 }  // namespace
@@ -104,11 +108,7 @@ struct Proxier::Impl {
 
   void OnService(const client::ObjectPtr& obj, bool deleted) {
     if (deleted) {
-      auto svc = ServiceFromJson(*obj);
-      NamespacedName name = svc.ok() ? svc->name
-                                     : NamespacedName{(*obj)["metadata"].value("namespace", ""),
-                                                      (*obj)["metadata"].value("name", "")};
-      Locked([&] { tracker.DeleteService(name); });
+      Locked([&] { tracker.DeleteService(MetaName(*obj)); });
       return;
     }
     auto svc = ServiceFromJson(*obj);
@@ -120,7 +120,7 @@ struct Proxier::Impl {
   }
 
   void OnSlice(const client::ObjectPtr& obj, bool deleted) {
-    NamespacedName name{(*obj)["metadata"].value("namespace", ""), (*obj)["metadata"].value("name", "")};
+    const NamespacedName name = MetaName(*obj);
     if (deleted) {
       Locked([&] { tracker.DeleteEndpointSlice(name); });
       return;
