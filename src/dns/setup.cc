@@ -1,0 +1,41 @@
+// The plugin registration table (setup.h): CoreDNS's plugin.cfg order, one
+// row per chain plugin.
+#include "dns/setup.h"
+
+#include <utility>
+
+namespace netkube::dns {
+
+namespace {
+
+struct Entry {
+  std::string name;
+  PluginFactory factory;
+};
+
+// In execution order. A plugin joins the table once its factory exists.
+const std::vector<Entry>& Table() {
+  static const std::vector<Entry> kTable = {
+  };
+  return kTable;
+}
+
+}  // namespace
+
+const std::vector<std::string>& PluginOrder() {
+  static const std::vector<std::string> kOrder = [] {
+    std::vector<std::string> order;
+    for (const Entry& e : Table()) order.push_back(e.name);
+    return order;
+  }();
+  return kOrder;
+}
+
+const PluginFactory* LookupPlugin(std::string_view name) {
+  for (const Entry& e : Table()) {
+    if (e.name == name) return &e.factory;
+  }
+  return nullptr;
+}
+
+}  // namespace netkube::dns
