@@ -58,7 +58,8 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
     if (const auto& net = root["networking"]) {
       if (!net.IsMap()) return Status::BadRequest(origin + ": networking must be a mapping");
       if (Status st = Unknown(origin, "networking.", net,
-                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "apiServerPort", "loadBalancerPool"});
+                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "dns", "apiServerPort",
+                               "loadBalancerPool"});
           !st.ok())
         return st;
       if (net["podCIDR"]) config->pod_cidr = net["podCIDR"].as<std::string>();
@@ -66,6 +67,7 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
       if (net["nodeCIDR"]) config->node_cidr = net["nodeCIDR"].as<std::string>();
       if (net["network"]) config->network = net["network"].as<std::string>();
       if (net["cni"]) config->cni = net["cni"].as<std::string>();
+      if (net["dns"]) config->dns = net["dns"].as<std::string>();
       if (net["apiServerPort"]) config->api_port = net["apiServerPort"].as<int>();
       if (net["loadBalancerPool"]) config->load_balancer_pool = net["loadBalancerPool"].as<std::string>();
     }

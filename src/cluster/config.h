@@ -49,6 +49,7 @@ struct ClusterConfig {
   std::string node_cidr;          // "" = 172.18.0.0/16, or the next free 172.N.0.0/16
   std::string network = "vxlan";  // vxlan | routed
   std::string cni = "netkube";    // netkube | bridge | none
+  std::string dns = "netkube";    // netkube (the coredns Deployment) | none
   std::string images_file;        // "" = built-in catalog only
   int api_port = 0;               // host loopback port of the API; 0 = 6443 or the next free
   // --load-balancer-pool FIRST-LAST: the addresses LoadBalancer Services get,

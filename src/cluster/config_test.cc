@@ -23,6 +23,7 @@ networking:
   nodeCIDR: 192.168.7.0/24
   network: routed
   cni: bridge
+  dns: none
   loadBalancerPool: 192.168.7.200-192.168.7.220
 images: extra.yaml
 )",
@@ -40,6 +41,7 @@ images: extra.yaml
   EXPECT_EQ(c.node_cidr, "192.168.7.0/24");
   EXPECT_EQ(c.network, "routed");
   EXPECT_EQ(c.cni, "bridge");
+  EXPECT_EQ(c.dns, "none");
   EXPECT_EQ(c.load_balancer_pool, "192.168.7.200-192.168.7.220");
   EXPECT_EQ(c.images_file, "/etc/nk/extra.yaml");
 }

@@ -19,6 +19,15 @@ StatusOr<std::vector<json>> CniObjects(const std::string& cni) {
   return objects;
 }
 
+StatusOr<std::vector<json>> CoreDnsObjects(const std::string& cluster_dns) {
+  auto objects = apiserver::YamlDocumentsToJson(CoreDnsManifestYaml());
+  if (!objects.ok()) return objects.status();
+  for (auto& o : *objects) {
+    if (o.value("kind", "") == "Service") o["spec"]["clusterIP"] = cluster_dns;
+  }
+  return objects;
+}
+
 Status ApplyObjects(client::Client& client, const std::vector<json>& objects) {
   for (const auto& o : objects) {
     std::string api_version = o.value("apiVersion", ""), kind = o.value("kind", "");

@@ -1,5 +1,6 @@
-// The add-on manifests `netkube up` applies through the API:
-// manifests/netkube-cni.yaml (embedded at build time), adjusted for --cni.
+// The add-on manifests `netkube up` applies through the API (embedded at
+// build time): manifests/netkube-cni.yaml, adjusted for --cni, and
+// manifests/coredns.yaml, adjusted for the cluster's DNS address.
 //
 // Thread-safety: pure functions, except ApplyObjects (one client call per
 // object; the client is thread-safe).
@@ -22,6 +23,13 @@ std::string_view CniManifestYaml();
 // The objects of the CNI manifest for `cni` ("netkube" or "bridge": the
 // DaemonSet's args become ["--plugin", "netkube"|"reference"]).
 StatusOr<std::vector<nlohmann::json>> CniObjects(const std::string& cni);
+
+// The text of manifests/coredns.yaml.
+std::string_view CoreDnsManifestYaml();
+
+// The objects of the DNS manifest with the kube-dns Service at `cluster_dns`
+// (the service network's tenth address, "10.96.0.10").
+StatusOr<std::vector<nlohmann::json>> CoreDnsObjects(const std::string& cluster_dns);
 
 // Creates each object (AlreadyExists is fine). Errors name the object.
 Status ApplyObjects(client::Client& client, const std::vector<nlohmann::json>& objects);

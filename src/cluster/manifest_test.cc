@@ -61,5 +61,32 @@ TEST(ManifestTest, CniManifestShape) {
             nlohmann::json({"--plugin", "reference"}));
 }
 
+TEST(ManifestTest, CoreDnsManifestShape) {
+  auto objects = CoreDnsObjects("10.100.0.10");
+  ASSERT_TRUE(objects.ok()) << objects.status().message();
+  std::vector<std::string> kinds;
+  for (const auto& o : *objects) {
+    kinds.push_back(o["kind"]);
+    EXPECT_EQ(o["metadata"]["namespace"], "kube-system");
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"ServiceAccount", "ConfigMap", "Deployment", "Service"}));
+  std::string corefile = (*objects)[1]["data"]["Corefile"];
+  EXPECT_NE(corefile.find("kubernetes cluster.local in-addr.arpa ip6.arpa {"), std::string::npos);
+  EXPECT_NE(corefile.find("forward . /etc/resolv.conf"), std::string::npos);
+  const auto& deploy = (*objects)[2];
+  EXPECT_EQ(deploy["metadata"]["name"], "coredns");
+  EXPECT_EQ(deploy["spec"]["replicas"], 2);
+  const auto& pod = deploy["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["dnsPolicy"], "Default");
+  EXPECT_EQ(pod["containers"][0]["args"], nlohmann::json({"-conf", "/etc/coredns/Corefile"}));
+  EXPECT_EQ(pod["volumes"][0]["configMap"]["name"], "coredns");
+  const auto& svc = (*objects)[3];
+  EXPECT_EQ(svc["metadata"]["name"], "kube-dns");
+  EXPECT_EQ(svc["spec"]["clusterIP"], "10.100.0.10");
+  std::vector<std::string> ports;
+  for (const auto& p : svc["spec"]["ports"]) ports.push_back(std::string(p["name"]) + "/" + std::string(p["protocol"]));
+  EXPECT_EQ(ports, (std::vector<std::string>{"dns/UDP", "dns-tcp/TCP", "metrics/TCP"}));
+}
+
 }  // namespace
 }  // namespace netkube::cluster

@@ -142,8 +142,11 @@ StatusOr<ClusterPlan> MakePlan(const ClusterConfig& config, const Environment& e
     return Status::Invalid("invalid --network \"" + config.network + "\": want vxlan or routed");
   if (config.cni != "netkube" && config.cni != "bridge" && config.cni != "none")
     return Status::Invalid("invalid --cni \"" + config.cni + "\": want netkube, bridge or none");
+  if (config.dns != "netkube" && config.dns != "none")
+    return Status::Invalid("invalid --dns \"" + config.dns + "\": want netkube or none");
   plan.network = config.network;
   plan.cni = config.cni;
+  plan.dns = config.dns;
   plan.images_file = config.images_file;
 
   // Nodes.

@@ -123,6 +123,7 @@ TEST(PlanTest, Errors) {
             std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.network = "geneve"; }).find("invalid --network"), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.cni = "calico"; }).find("invalid --cni"), std::string::npos);
+  EXPECT_NE(with([](ClusterConfig& c) { c.dns = "kube-dns"; }).find("invalid --dns \"kube-dns\""), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.node_count = -1; }).find("invalid --nodes"), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.nodes = {NodeConfig{}, NodeConfig{}}; }).find("role control-plane"),
             std::string::npos);

@@ -55,6 +55,7 @@ std::string PlanToJson(const ClusterPlan& p) {
             {"loadBalancerPool", p.load_balancer_pool},
             {"network", p.network},
             {"cni", p.cni},
+            {"dns", p.dns},
             {"imagesFile", p.images_file},
             {"apiPort", p.api_port},
             {"apiURL", p.api_url},
@@ -82,6 +83,7 @@ StatusOr<ClusterPlan> ParsePlanJson(const std::string& text, const std::string& 
     p.load_balancer_pool = j.value("loadBalancerPool", "");  // "" (older clusters): the server's default
     p.network = j.value("network", "vxlan");
     p.cni = j.value("cni", "netkube");
+    p.dns = j.value("dns", "netkube");
     p.images_file = j.value("imagesFile", "");
     p.api_port = j.value("apiPort", 6443);
     p.api_url = j.value("apiURL", "");

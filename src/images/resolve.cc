@@ -80,7 +80,8 @@ StatusOr<Process> Resolve(const Catalog& catalog, std::string_view image, const 
   auto ref = ParseReference(image);
   if (!ref.ok()) return ref.status();
   const auto is_executable = options.is_executable ? options.is_executable : DefaultIsExecutable;
-  std::string netkube = options.netkube_binary.empty() ? SelfExe() : options.netkube_binary;
+  const std::string full_netkube = options.netkube_binary.empty() ? SelfExe() : options.netkube_binary;
+  std::string netkube = full_netkube;
   if (auto slash = netkube.rfind('/'); slash != std::string::npos) {
     std::string small = netkube.substr(0, slash) + "/netkube-image";
     if (is_executable(small)) netkube = small;
@@ -121,6 +122,15 @@ StatusOr<Process> Resolve(const Catalog& catalog, std::string_view image, const 
 
   // argv[0] within the image.
   if (auto it = c.programs.find(argv[0]); it != c.programs.end()) {
+    // "netkube dns": a subcommand of the full binary (servers that need the
+    // API client, which netkube-image leaves out).
+    constexpr std::string_view kSubcommand = "netkube ";
+    if (it->second.rfind(kSubcommand, 0) == 0) {
+      std::vector<std::string> full = {full_netkube, it->second.substr(kSubcommand.size())};
+      full.insert(full.end(), argv.begin() + 1, argv.end());
+      p.argv = std::move(full);
+      return p;
+    }
     std::vector<std::string> full = {netkube, "image", it->second};
     full.insert(full.end(), argv.begin() + 1, argv.end());
     p.argv = std::move(full);

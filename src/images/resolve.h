@@ -33,7 +33,9 @@ struct Process {
 struct ResolveOptions {
   // Absolute path of the netkube binary built-in programs run from
   // (`<binary> image PROGRAM ARGS`). When a `netkube-image` binary sits beside
-  // it (the programs alone, much smaller), that one is used instead.
+  // it (the programs alone, much smaller), that one is used instead. A
+  // catalog program "netkube SUBCOMMAND" (e.g. "netkube dns") always runs
+  // the full binary: `<binary> SUBCOMMAND ARGS`.
   // Default: the running binary (/proc/self/exe).
   std::string netkube_binary;
   // Whether a path is an executable file. Default: a regular file with X_OK.

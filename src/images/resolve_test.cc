@@ -50,6 +50,15 @@ TEST_F(ResolveTest, PrefersNetkubeImageBesideNetkube) {
   EXPECT_EQ(Argv("busybox", {}, {}), (Args{"/opt/netkube/netkube-image", "image", "busybox", "sh"}));
 }
 
+TEST_F(ResolveTest, CorednsRunsTheFullBinarysDnsCommand) {
+  files_.insert("/opt/netkube/netkube-image");  // the small binary has no DNS server
+  const std::string coredns = "registry.k8s.io/coredns/coredns:v1.10.1";
+  EXPECT_EQ(Argv(coredns, {}, {"-conf", "/etc/coredns/Corefile"}),
+            (Args{"/opt/netkube/netkube", "dns", "-conf", "/etc/coredns/Corefile"}));
+  EXPECT_EQ(Argv("coredns/coredns:1.11.1", {"/coredns"}, {"-dns.port", "1053"}),
+            (Args{"/opt/netkube/netkube", "dns", "-dns.port", "1053"}));
+}
+
 TEST_F(ResolveTest, DockerCommandArgsSemantics) {
   // agnhost: entrypoint [/agnhost], cmd [pause].
   const std::string agnhost = "registry.k8s.io/e2e-test-images/agnhost:2.40";
