@@ -14,11 +14,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-dev
   # peers used by tests
   curl openssl iproute2 nftables util-linux procps jq containernetworking-plugins python3 tar
-  conntrack
+  conntrack bind9-dnsutils
   # programs the image catalog runs (src/images/catalog.yaml): busybox, nginx
   busybox nginx
   # anchors for the benchmarks
-  etcd-server
+  etcd-server dnsperf knot nsd
 )
 
 missing=()
