@@ -13,9 +13,16 @@ struct Entry {
   PluginFactory factory;
 };
 
-// In execution order. A plugin joins the table once its factory exists.
+// In execution order (PluginOrder). A plugin joins the table once its
+// factory exists.
 const std::vector<Entry>& Table() {
   static const std::vector<Entry> kTable = {
+      {"log", SetupLog},
+      {"loadbalance", SetupLoadbalance},
+      {"cache", SetupCache},
+      {"kubernetes", SetupKubernetes},
+      {"loop", SetupLoop},
+      {"forward", SetupForward},
   };
   return kTable;
 }
@@ -23,11 +30,8 @@ const std::vector<Entry>& Table() {
 }  // namespace
 
 const std::vector<std::string>& PluginOrder() {
-  static const std::vector<std::string> kOrder = [] {
-    std::vector<std::string> order;
-    for (const Entry& e : Table()) order.push_back(e.name);
-    return order;
-  }();
+  static const std::vector<std::string> kOrder = {"log",   "loadbalance", "cache", "rewrite",
+                                                   "hosts", "kubernetes",  "loop",  "forward"};
   return kOrder;
 }
 
