@@ -20,6 +20,7 @@ constexpr size_t kShards = 256;
 constexpr size_t kMinShardCapacity = 4;
 constexpr uint16_t kReplyUdpSize = 1232;  // the OPT a hit advertises (Message::ReplyTo's default)
 constexpr uint32_t kMinimalDefaultTtl = 5;  // CoreDNS's dnsutil.MinimalDefaultTTL
+constexpr size_t kHitReserve = 512;         // most replies fit; larger ones grow under the lock
 
 uint64_t Mix(uint64_t h) {
   h ^= h >> 33;
@@ -412,12 +413,12 @@ void CacheStoreFilter::Filter(const Request& req, Message& reply) {
 
 namespace {
 
-// The reply to `q` from a stored entry with `ttl` seconds on every record.
-std::string BuildHit(const std::string& stored, const std::vector<uint16_t>& ttl_offsets, uint16_t stored_flags,
-                     uint16_t udp_size, uint32_t ttl, const Message& q, bool do_bit) {
+// Appends to `out` the reply to `q` from a stored entry, `ttl` seconds on
+// every record.
+void BuildHit(std::string& out, const std::string& stored, const std::vector<uint16_t>& ttl_offsets,
+              uint16_t stored_flags, uint16_t udp_size, uint32_t ttl, const Message& q, bool do_bit) {
   const bool edns = q.edns.has_value();
-  std::string out;
-  out.reserve(stored.size() + (edns ? 11 : 0));
+  out.reserve(stored.size() + (edns ? 11 : 0));  // usually a no-op: Serve reserved before locking
   out.append(stored);
   char* p = out.data();
   wire::Put16(p, q.header.id);
@@ -436,7 +437,6 @@ std::string BuildHit(const std::string& stored, const std::vector<uint16_t>& ttl
     out.append(opt, sizeof opt);
     wire::Put16(out.data() + 10, static_cast<uint16_t>(wire::Get16(out, 10) + 1));
   }
-  return out;
 }
 
 }  // namespace
@@ -455,6 +455,8 @@ void Cache::Serve(RequestPtr req) {
   const auto now = Now();
 
   std::string out;
+  out.reserve(kHitReserve);  // allocate outside the lock
+  bool hit = false;
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     ++shard.requests;
@@ -467,17 +469,18 @@ void Cache::Serve(RequestPtr req) {
         int64_t left = static_cast<int64_t>(e.ttl) - age;
         if (left > 0 && (e.generation == 0 || e.generation == DataGeneration())) {
           ++shard.hits[e.kind];
-          out = BuildHit(e.wire, e.ttl_offsets, e.flags, e.udp_size,
-                         config_.keepttl ? e.ttl : static_cast<uint32_t>(left), q, do_bit);
+          BuildHit(out, e.wire, e.ttl_offsets, e.flags, e.udp_size,
+                   config_.keepttl ? e.ttl : static_cast<uint32_t>(left), q, do_bit);
+          hit = true;
         } else {  // expired, or built from data that has changed since
           --shard.count[e.kind];
           shard.map.erase(it);
         }
       }
     }
-    if (out.empty()) ++shard.misses;
+    if (!hit) ++shard.misses;
   }
-  if (!out.empty()) return req->ReplyWire(std::move(out));
+  if (hit) return req->ReplyWire(std::move(out));
 
   Pending p;
   p.hash = hash;
@@ -583,7 +586,8 @@ void Cache::RenderMetrics(std::ostream& out) const {
       << "# TYPE coredns_cache_hits_total counter\n";
   for (int k = 1; k >= 0; --k)
     out << "coredns_cache_hits_total{" << base << ",type=\"" << kinds[k] << "\"," << zones << "} " << hits[k] << "\n";
-  out << "# HELP coredns_cache_misses_total The count of cache misses. Deprecated, derive misses from cache hits/requests counters.\n"
+  out << "# HELP coredns_cache_misses_total The count of cache misses. Deprecated, derive misses from cache "
+         "hits/requests counters.\n"
       << "# TYPE coredns_cache_misses_total counter\n"
       << "coredns_cache_misses_total{" << base << "," << zones << "} " << misses << "\n"
       << "# HELP coredns_cache_requests_total The count of cache requests.\n"

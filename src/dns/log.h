@@ -6,8 +6,9 @@
 //
 // One line per reply to a query whose name is in one of NAMES (default
 // "."), written to stdout as "[INFO] " + FORMAT with its placeholders
-// filled. The default format is CoreDNS's Common Log Format
-//   {remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}
+// filled. The default format is CoreDNS's Common Log Format (one line):
+//   {remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}"
+//   {rcode} {>rflags} {rsize} {duration}
 // and `{common}` / `{combined}` (the same plus ` "{>opcode}"`) may be used
 // inside FORMAT. Placeholders: {type} {name} {class} {proto} {size} {remote}
 // {port} {local} {>id} {>opcode} {>do} {>bufsize} {rcode} {rsize}
