@@ -349,25 +349,25 @@ struct Exchanger::Core {
 
   void OnTcpReadable(Conn& c) {
     char buf[16384];
+    Status broken;  // EOF or a read error, after what came before it is used
     for (;;) {
       ssize_t n = recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
       if (n == 0) {
-        FailConn(c.fd, Status::Unavailable("connection closed by upstream"));
-        return;
+        broken = Status::Unavailable("connection closed by upstream");
+        break;
       }
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-        FailConn(c.fd, NetError("read tcp", errno));
-        return;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) broken = NetError("read tcp", errno);
+        break;
       }
       c.in.append(buf, static_cast<size_t>(n));
     }
-    while (c.in.size() >= 2) {
+    while (c.token != 0 && c.in.size() >= 2) {
       size_t len = Get16(c.in, 0);
       if (c.in.size() < 2 + len) break;
       std::string frame = c.in.substr(2, len);
       c.in.erase(0, 2 + len);
-      if (c.token == 0 || !IsResponse(frame)) continue;
+      if (!IsResponse(frame)) continue;
       auto it = exchanges.find(c.token);
       if (it == exchanges.end() || Get16(frame, 0) != it->second.id) continue;
       uint64_t token = c.token;
@@ -376,8 +376,15 @@ struct Exchanger::Core {
       c.in.clear();
       c.out.clear();
       c.last_used = Clock::now();
-      pools[c.upstream].tcp_idle.push_back(c.fd);
-      return;
+      if (broken.ok()) pools[c.upstream].tcp_idle.push_back(c.fd);
+    }
+    if (c.token == 0) c.in.clear();  // nothing is expected on an idle connection
+    if (!broken.ok()) {
+      if (c.token != 0) {
+        FailConn(c.fd, broken);
+      } else {
+        CloseConn(c.fd);
+      }
     }
   }
 
