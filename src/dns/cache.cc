@@ -8,7 +8,6 @@
 #include <mutex>
 #include <ostream>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "dns/wire_scan.h"
 
@@ -94,45 +93,51 @@ bool IsDenial(RType t) { return t == RType::kNameError || t == RType::kNoData ||
 
 bool ClassMatches(uint16_t rclass, uint16_t qclass) { return qclass == klass::ANY || rclass == qclass; }
 
+// `name` (wire, any case) equals the lower-cased wire name `key`.
+bool EqualsKey(const std::string& name, std::string_view key) {
+  if (name.size() != key.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != key[i]) return false;
+  }
+  return true;
+}
+
 // CoreDNS's answersQuestion: the queried type exists at the end of the CNAME
 // chain that starts at the question name.
 bool AnswersQuestion(const Message& m) {
   if (m.header.rcode != rcode::NoError || m.question.empty() || m.answer.empty()) return false;
   const Question& q = m.question[0];
-  if (q.qtype == type::ANY) {
+  auto at = [&](const ResourceRecord& rr, const Name& owner) {
+    return ClassMatches(rr.rclass, q.qclass) && rr.name == owner;
+  };
+  bool cname = false;
+  for (const auto& rr : m.answer) cname |= rr.rtype == type::CNAME;
+  if (q.qtype == type::ANY || !cname) {  // the common case: no chain to follow
     for (const auto& rr : m.answer)
-      if (ClassMatches(rr.rclass, q.qclass) && rr.name == q.name) return true;
+      if ((q.qtype == type::ANY || rr.rtype == q.qtype) && at(rr, q.name)) return true;
     return false;
   }
-  // Follows the chain; a name with two different targets, or a loop, is no answer.
-  auto target_of = [&](const Name& owner, bool* ok) -> std::optional<Name> {
+  // Follows the chain; an owner with two different targets, or a loop (more
+  // steps than records), is no answer.
+  Name name = q.name;
+  for (size_t steps = 0;; ++steps) {
+    if (steps > m.answer.size()) return false;
     std::optional<Name> target;
-    *ok = true;
     for (const auto& rr : m.answer) {
-      if (rr.rtype != type::CNAME || !ClassMatches(rr.rclass, q.qclass) || rr.name != owner) continue;
+      if (rr.rtype != type::CNAME || !at(rr, name)) continue;
       auto t = rr.target();
       if (!t) continue;
-      if (target && *target != *t) {
-        *ok = false;
-        return std::nullopt;
-      }
+      if (target && *target != *t) return false;
       target = std::move(t);
     }
-    return target;
-  };
-  bool ok = true;
-  if (q.qtype == type::CNAME) return target_of(q.name, &ok).has_value() && ok;
-  Name name = q.name;
-  std::unordered_set<std::string> seen;
-  for (;;) {
-    if (!seen.insert(name.key()).second) return false;
-    auto t = target_of(name, &ok);
-    if (!ok) return false;
-    if (!t) break;
-    name = std::move(*t);
+    if (q.qtype == type::CNAME) return steps == 0 && target.has_value();
+    if (!target) break;
+    name = std::move(*target);
   }
   for (const auto& rr : m.answer)
-    if (rr.rtype == q.qtype && ClassMatches(rr.rclass, q.qclass) && rr.name == name) return true;
+    if (rr.rtype == q.qtype && at(rr, name)) return true;
   return false;
 }
 
@@ -384,7 +389,7 @@ void CacheStoreFilter::Filter(const Request& req, Message& reply) {
     for (auto& rr : *section) rr.ttl = ttl;
 
   bool matches = reply.question.size() == 1 && reply.question[0].qtype == p_.qtype &&
-                 reply.question[0].qclass == p_.qclass && reply.question[0].name.key() == p_.qkey;
+                 reply.question[0].qclass == p_.qclass && EqualsKey(reply.question[0].name.wire(), p_.qkey);
   if (!matches) {
     if (Cacheable(f, t)) cache_->Drop(p_);
   } else if (Cacheable(f, t) && ttl > 0) {

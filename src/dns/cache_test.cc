@@ -5,16 +5,16 @@
 #include <cctype>
 #include <sstream>
 
-#include "dns/chain_testing.h"
+#include "dns/filter_testing.h"
 
 namespace netkube::dns {
 namespace {
 
-using testing::FakeBackend;
-using testing::MakeQuery;
-using testing::N;
-using testing::ParseDirective;
-using testing::QueryOptions;
+using filter_testing::FakeBackend;
+using filter_testing::MakeQuery;
+using filter_testing::N;
+using filter_testing::ParseDirective;
+using filter_testing::QueryOptions;
 
 Soa MakeSoa(uint32_t minimum) {
   Soa soa;
@@ -49,6 +49,9 @@ Message DefaultAnswer(const Message& q) {
   } else if (first == "tc") {
     m.header.tc = true;
     m.answer.push_back(ResourceRecord::MakeA(question.name, 30, {10, 0, 0, 9}));
+  } else if (first == "alias") {  // a CNAME chain that ends in the A record
+    m.answer.push_back(ResourceRecord::MakeName(question.name, type::CNAME, 30, N("target.example.net")));
+    m.answer.push_back(ResourceRecord::MakeA(N("target.example.net"), 20, {10, 0, 0, 2}));
   } else if (first == "chain") {  // a CNAME that leads nowhere, no SOA
     m.answer.push_back(ResourceRecord::MakeName(question.name, type::CNAME, 30, N("elsewhere.example.net")));
   } else {
@@ -79,7 +82,7 @@ class CacheTest : public ::testing::TestWithParam<bool> {
   }
 
   std::string RunRaw(std::string_view name, const QueryOptions& o = {}) {
-    return testing::Run(chain_, MakeQuery(name, o), o.transport);
+    return filter_testing::Run(chain_, MakeQuery(name, o), o.transport);
   }
   Message Ask(std::string_view name, const QueryOptions& o = {}) {
     std::string raw = RunRaw(name, o);
@@ -217,6 +220,20 @@ TEST_P(CacheTest, IncompleteCnameChainWithoutSoaNotCached) {
   Ask("chain.example.org");
   Ask("chain.example.org");
   EXPECT_EQ(backend_.calls, 2);
+}
+
+TEST_P(CacheTest, CnameChainThatAnswersIsCached) {
+  Message m = Ask("alias.example.org");
+  ASSERT_EQ(m.answer.size(), 2u);
+  EXPECT_EQ(m.answer[0].ttl, 20u);  // the smallest TTL, on every record
+  EXPECT_EQ(m.answer[1].ttl, 20u);
+  Advance(5);
+  m = Ask("alias.example.org");
+  EXPECT_EQ(backend_.calls, 1);
+  ASSERT_EQ(m.answer.size(), 2u);
+  EXPECT_EQ(m.answer[0].rtype, type::CNAME);
+  EXPECT_EQ(m.answer[1].a(), (std::array<uint8_t, 4>{10, 0, 0, 2}));
+  EXPECT_EQ(m.answer[1].ttl, 15u);
 }
 
 TEST_P(CacheTest, DoAndCdBitsArePartOfTheKey) {
