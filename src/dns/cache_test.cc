@@ -5,16 +5,16 @@
 #include <cctype>
 #include <sstream>
 
-#include "dns/filter_testing.h"
+#include "dns/chain_testing.h"
 
 namespace netkube::dns {
 namespace {
 
-using filter_testing::FakeBackend;
-using filter_testing::MakeQuery;
-using filter_testing::N;
-using filter_testing::ParseDirective;
-using filter_testing::QueryOptions;
+using testing::FakeBackend;
+using testing::MakeQuery;
+using testing::N;
+using testing::ParseDirective;
+using testing::QueryOptions;
 
 Soa MakeSoa(uint32_t minimum) {
   Soa soa;
@@ -82,7 +82,7 @@ class CacheTest : public ::testing::TestWithParam<bool> {
   }
 
   std::string RunRaw(std::string_view name, const QueryOptions& o = {}) {
-    return filter_testing::Run(chain_, MakeQuery(name, o), o.transport);
+    return testing::Run(chain_, MakeQuery(name, o), o.transport);
   }
   Message Ask(std::string_view name, const QueryOptions& o = {}) {
     std::string raw = RunRaw(name, o);

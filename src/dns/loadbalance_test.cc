@@ -5,16 +5,16 @@
 #include <set>
 
 #include "dns/cache.h"
-#include "dns/filter_testing.h"
+#include "dns/chain_testing.h"
 #include "dns/wire_scan.h"
 
 namespace netkube::dns {
 namespace {
 
-using filter_testing::FakeBackend;
-using filter_testing::MakeQuery;
-using filter_testing::N;
-using filter_testing::ParseDirective;
+using testing::FakeBackend;
+using testing::MakeQuery;
+using testing::N;
+using testing::ParseDirective;
 
 Request FakeRequest() { return Request(); }
 
@@ -142,7 +142,7 @@ TEST(LoadbalanceTest, CacheHitsAreShuffled) {
   std::vector<Plugin*> chain = {&lb, &cache, &backend};
   std::set<std::string> firsts;
   for (int i = 0; i < 50; ++i) {
-    auto m = Parse(filter_testing::Run(chain, MakeQuery("svc.example.org")));
+    auto m = Parse(testing::Run(chain, MakeQuery("svc.example.org")));
     ASSERT_TRUE(m.ok());
     ASSERT_EQ(m->answer.size(), 4u);
     firsts.insert(m->answer[0].ToString());

@@ -4,16 +4,16 @@
 
 #include <regex>
 
-#include "dns/filter_testing.h"
+#include "dns/chain_testing.h"
 
 namespace netkube::dns {
 namespace {
 
-using filter_testing::FakeBackend;
-using filter_testing::MakeQuery;
-using filter_testing::N;
-using filter_testing::ParseDirective;
-using filter_testing::QueryOptions;
+using testing::FakeBackend;
+using testing::MakeQuery;
+using testing::N;
+using testing::ParseDirective;
+using testing::QueryOptions;
 
 Message Answer(const Message& q) {
   Message m = Message::ReplyTo(q);
@@ -48,7 +48,7 @@ class LogTest : public ::testing::TestWithParam<bool> {
   }
   // Runs a query; returns the reply's raw size.
   size_t Ask(std::string_view name, const QueryOptions& o = {}) {
-    return filter_testing::Run(chain_, MakeQuery(name, o), o.transport).size();
+    return testing::Run(chain_, MakeQuery(name, o), o.transport).size();
   }
 
   std::unique_ptr<LogPlugin> log_;
@@ -121,7 +121,7 @@ TEST_P(LogTest, Classes) {
 
 TEST_P(LogTest, Ipv6RemoteInBrackets) {
   Make("log . \"{remote}:{port}\"");
-  auto writer = std::make_shared<filter_testing::RecordingWriter>();
+  auto writer = std::make_shared<testing::RecordingWriter>();
   auto req = std::make_unique<Request>();
   req->query = MakeQuery("a.example.org");
   req->peer_ip = "fd00::5";
