@@ -101,6 +101,12 @@ class Request {
   // The lower-cased first question name (wire form); "" when there is none.
   const std::string& qkey() const;
   uint16_t qtype() const { return query.question.empty() ? 0 : query.question[0].qtype; }
+  // A plugin that changes query.question (rewrite) calls this so qkey() is
+  // computed again from the new name.
+  void QuestionChanged() {
+    qkey_.clear();
+    qkey_set_ = false;
+  }
 
   // Runs the filters, serializes to max_size (truncating with TC), writes.
   // At most one reply per request; later calls are ignored.
