@@ -9,10 +9,12 @@
 //   - inside, one directive per line: a name, arguments, and optionally its own
 //     `{ ... }` block whose lines are directives again (any depth);
 //   - `#` starts a comment outside quotes; "double quotes" and `backticks`
-//     group words; a `\` escapes the next character; a line ending in `\`
-//     continues;
+//     group words; a `\` escapes a blank, quote, backtick or `#` (other `\X`
+//     stay as written, so regular expressions keep theirs); a line ending in
+//     `\` continues; `{}` is an empty block;
 //   - `{$VAR}` and `{%VAR%}` are replaced by the environment variable (empty
-//     when unset) before tokenizing;
+//     when unset) inside each token, as CoreDNS does (a value never splits
+//     into several tokens);
 //   - `(name) { ... }` defines a snippet, `import name` pastes it, `import
 //     PATTERN` pastes files (glob, relative to the Corefile's directory);
 //     import cycles and more than 10 levels are errors.
