@@ -66,42 +66,39 @@ struct Reader {
 // the start of the label run it ends, so positions strictly decrease and the
 // walk ends after at most n jumps; the name length bounds the labels.
 const char* ReadName(Reader& r, char* out, size_t& out_len) {
+  const uint8_t* p = r.p;
+  size_t n = r.n;
   size_t pos = r.off;
   size_t run_start = pos;
   bool jumped = false;
   out_len = 0;
   for (;;) {
-    if (pos >= r.n) return "truncated name";
-    uint8_t c = r.p[pos];
+    // The labels of one run, copied at once when it ends.
+    uint8_t c;
+    for (;;) {
+      if (pos >= n) return "truncated name";
+      c = p[pos];
+      if (c == 0 || c > kMaxLabel) break;
+      pos += 1 + c;
+      if (out_len + (pos - run_start) + 1 > kMaxName) return "name longer than 255 bytes";
+    }
+    size_t run = pos - run_start;
+    std::memcpy(out + out_len, p + run_start, run);
+    out_len += run;
     if (c == 0) {
       out[out_len++] = 0;
       if (!jumped) r.off = pos + 1;
       return nullptr;
     }
-    switch (c & 0xC0) {
-      case 0xC0: {
-        if (pos + 1 >= r.n) return "truncated name";
-        size_t target = (static_cast<size_t>(c & 0x3F) << 8) | r.p[pos + 1];
-        if (target >= run_start) return "bad compression pointer";
-        if (!jumped) {
-          r.off = pos + 2;
-          jumped = true;
-        }
-        pos = run_start = target;
-        break;
-      }
-      case 0x00: {
-        size_t len = c;
-        if (pos + 1 + len > r.n) return "truncated name";
-        if (out_len + 1 + len + 1 > kMaxName) return "name longer than 255 bytes";
-        std::memcpy(out + out_len, r.p + pos, 1 + len);
-        out_len += 1 + len;
-        pos += 1 + len;
-        break;
-      }
-      default:
-        return "bad label type";
+    if ((c & 0xC0) != 0xC0) return "bad label type";
+    if (pos + 1 >= n) return "truncated name";
+    size_t target = (static_cast<size_t>(c & 0x3F) << 8) | p[pos + 1];
+    if (target >= run_start) return "bad compression pointer";
+    if (!jumped) {
+      r.off = pos + 2;
+      jumped = true;
     }
+    pos = run_start = target;
   }
 }
 
@@ -187,40 +184,67 @@ Header ReadHeader(const uint8_t* p) {
 // ---------------------------------------------------------------------------
 // Serialization
 
+bool EqualFold(const char* a, const char* b, size_t n) {
+  if (std::memcmp(a, b, n) == 0) return true;  // the usual case: same spelling
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i] && Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+uint32_t FoldHash(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(Lower(c));
+    h *= 16777619u;
+  }
+  return h;
+}
+
 // The compression table: suffixes of names already written, keyed
 // case-insensitively. A suffix is remembered by a view of its source wire
-// bytes (alive for the whole Serialize) and its offset in the output.
+// bytes (alive for the whole Serialize) and its offset in the output. Small
+// tables (a typical answer) are scanned with the length as the filter; past
+// kSmall entries the table moves to an open-addressing hash index.
 class Compressor {
  public:
-  // Offset of an earlier suffix equal to `s` (hash `h`), or -1.
-  int Find(uint32_t h, std::string_view s) const {
+  // Offset of an earlier suffix equal to `s`, or -1.
+  int Find(std::string_view s) const {
     if (!big_) {
       for (int i = 0; i < n_; ++i) {
-        if (Matches(small_[i], h, s)) return small_[i].offset;
+        const Entry& e = small_[i];
+        if (e.len == s.size() && EqualFold(e.data, s.data(), s.size())) return e.offset;
       }
       return -1;
     }
+    uint32_t h = FoldHash(s);
     size_t mask = buckets_.size() - 1;
     for (size_t b = h & mask;; b = (b + 1) & mask) {
       int32_t idx = buckets_[b];
       if (idx < 0) return -1;
-      if (Matches(entries_[idx], h, s)) return entries_[idx].offset;
+      const Entry& e = entries_[idx];
+      if (e.hash == h && e.len == s.size() && EqualFold(e.data, s.data(), s.size())) return e.offset;
     }
   }
 
-  void Add(uint32_t h, std::string_view s, size_t offset) {
-    if (offset >= 0x4000) return;
-    Entry e{h, static_cast<uint16_t>(offset), static_cast<uint16_t>(s.size()), s.data()};
+  void Add(std::string_view s, size_t offset) {
+    if (offset >= 0x4000) return;  // a pointer holds 14 bits
+    Entry e{0, static_cast<uint16_t>(offset), static_cast<uint16_t>(s.size()), s.data()};
     if (!big_) {
       if (n_ < kSmall) {
         small_[n_++] = e;
         return;
       }
       big_ = true;
-      entries_.assign(small_, small_ + n_);
-      Rehash(256);
+      entries_.reserve(4 * kSmall);
+      for (int i = 0; i < n_; ++i) {
+        entries_.push_back(small_[i]);
+        entries_.back().hash = FoldHash(std::string_view(small_[i].data, small_[i].len));
+      }
+      Rehash(4 * kSmall);
     }
     if ((entries_.size() + 1) * 2 > buckets_.size()) Rehash(buckets_.size() * 2);
+    e.hash = FoldHash(s);
     entries_.push_back(e);
     Insert(static_cast<int32_t>(entries_.size() - 1));
   }
@@ -232,13 +256,6 @@ class Compressor {
     uint16_t len;
     const char* data;
   };
-  static bool Matches(const Entry& e, uint32_t h, std::string_view s) {
-    if (e.hash != h || e.len != s.size()) return false;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (e.data[i] != s[i] && Lower(e.data[i]) != Lower(s[i])) return false;
-    }
-    return true;
-  }
   void Rehash(size_t size) {
     buckets_.assign(size, -1);
     for (size_t i = 0; i < entries_.size(); ++i) Insert(static_cast<int32_t>(i));
@@ -250,7 +267,7 @@ class Compressor {
     buckets_[b] = idx;
   }
 
-  static constexpr int kSmall = 48;
+  static constexpr int kSmall = 32;
   Entry small_[kSmall];
   int n_ = 0;
   bool big_ = false;
@@ -275,28 +292,17 @@ class Writer {
       out_.append(w);
       return;
     }
-    // Label starts and suffix hashes (FNV-1a over lower-cased bytes, right to left by label).
     uint8_t starts[128];
-    uint32_t hashes[128];
     int k = 0;
     for (size_t i = 0; i < w.size() && w[i] != 0 && k < 128; i += 1 + static_cast<unsigned char>(w[i])) {
       starts[k++] = static_cast<uint8_t>(i);
-    }
-    uint32_t h = 2166136261u;
-    for (int j = k - 1; j >= 0; --j) {
-      size_t b = starts[j], e = b + 1 + static_cast<unsigned char>(w[b]);
-      for (size_t i = b; i < e; ++i) {
-        h ^= static_cast<uint8_t>(Lower(w[i]));
-        h *= 16777619u;
-      }
-      hashes[j] = h;
     }
     size_t base = out_.size();
     int hit = k;
     int ptr = -1;
     if (compress) {
       for (int j = 0; j < k; ++j) {
-        ptr = table_.Find(hashes[j], w.substr(starts[j]));
+        ptr = table_.Find(w.substr(starts[j]));
         if (ptr >= 0) {
           hit = j;
           break;
@@ -304,13 +310,14 @@ class Writer {
       }
     }
     if (ptr >= 0) {
-      out_.append(w.data(), starts[hit]);
-      Append16(out_, static_cast<uint16_t>(0xC000 | ptr));
+      char* o = Grow(starts[hit] + 2);
+      std::memcpy(o, w.data(), starts[hit]);
+      Put16(o + starts[hit], static_cast<uint16_t>(0xC000 | ptr));
     } else {
       out_.append(w);
     }
     if (remember) {
-      for (int j = 0; j < hit; ++j) table_.Add(hashes[j], w.substr(starts[j]), base + starts[j]);
+      for (int j = 0; j < hit; ++j) table_.Add(w.substr(starts[j]), base + starts[j]);
     }
   }
 
@@ -331,6 +338,13 @@ class Writer {
   }
 
   void Truncate(size_t size) { out_.resize(size); }
+
+  // Extends the output by n bytes and returns where they start.
+  char* Grow(size_t n) {
+    size_t at = out_.size();
+    out_.resize(at + n);
+    return out_.data() + at;
+  }
 
  private:
   void PutRdata(const ResourceRecord& rr) {
