@@ -341,9 +341,10 @@ struct Exchanger::Core {
       auto it = c.ids.find(Get16(w, 0));
       if (it == c.ids.end() || it->second == 0) continue;  // late or foreign
       uint64_t token = it->second;
+      int fd = c.fd;
       Complete(token, ExchangeResult{Status::OK(), std::string(w)});
       ReleaseUdp(c, Get16(w, 0));
-      if (conns.find(c.fd) == conns.end()) return;  // a retired socket closed
+      if (conns.find(fd) == conns.end()) return;  // a retired socket closed
     }
   }
 
@@ -536,13 +537,16 @@ Exchanger::Exchanger(std::chrono::milliseconds expire) : core_(std::make_shared<
   core_->thread = std::thread(&Core::Loop, core_.get(), core_);
 }
 
-Exchanger::~Exchanger() {
+Exchanger::~Exchanger() { Stop(); }
+
+void Exchanger::Stop() {
   {
     std::lock_guard<std::mutex> lock(core_->mu);
     core_->stop = true;
   }
   core_->stopped.store(true);
   core_->Wake();
+  if (!core_->thread.joinable()) return;
   if (core_->thread.get_id() == std::this_thread::get_id()) {
     core_->thread.detach();  // destroyed from a callback: the loop ends by itself
   } else {

@@ -63,6 +63,12 @@ class Exchanger {
   // Runs `fn` on the exchanger's thread at `when` (or right after).
   void RunAt(Clock::time_point when, std::function<void()> fn);
 
+  // Stops the loop and waits for a callback in progress (unless called from
+  // one). Afterwards no callback runs, Start fails and RunAt does nothing.
+  // Idempotent, but not to be called from two threads at once; the
+  // destructor calls it.
+  void Stop();
+
   struct Core;  // the loop's state, shared with its thread
 
  private:

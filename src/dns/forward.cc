@@ -86,7 +86,7 @@ Forward::Forward(ForwardConfig config)
 }
 
 Forward::~Forward() {
-  exchanger_.reset();  // joins its thread: no callback runs past this line
+  exchanger_->Stop();  // waits for its thread: no callback runs past this line
   std::vector<Done> done;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -46,15 +46,19 @@ class ChainServer {
     thread_ = std::thread([this] { Run(); });
   }
   ~ChainServer() {
+    Stop();
+    close(fd_);
+    close(stop_[0]);
+    close(stop_[1]);
+  }
+  // Ends the serving thread (before the plugins of the chain go away).
+  void Stop() {
     if (thread_.joinable()) {
       char c = 0;
       ssize_t n = write(stop_[1], &c, 1);
       (void)n;
       thread_.join();
     }
-    close(fd_);
-    close(stop_[0]);
-    close(stop_[1]);
   }
   int port() const { return port_; }
   std::atomic<bool> paused{false};
@@ -181,6 +185,7 @@ TEST(LoopTest, AnsweredProbeTurnsTheCheckOff) {
     loop.Serve(std::move(req));
   }
   EXPECT_EQ(fatal.size(), 0u);
+  server.Stop();
 }
 
 TEST(LoopTest, ForwardingToItselfIsDetected) {
@@ -213,6 +218,7 @@ TEST(LoopTest, ForwardingToItselfIsDetected) {
             std::string::npos)
       << fatal.messages[0];
   EXPECT_NE(fatal.messages[0].find("Query: \"HINFO " + loop->qname().ToString() + "\""), std::string::npos);
+  server.Stop();
   loop.reset();
   forward.reset();
 }
