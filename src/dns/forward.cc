@@ -139,6 +139,10 @@ void Forward::Serve(RequestPtr req) {
     Next(std::move(req));
     return;
   }
+  if (config_.to.empty()) {
+    req->Fail(rcode::ServFail);
+    return;
+  }
   int64_t now_concurrent = concurrent_.fetch_add(1) + 1;
   if (config_.max_concurrent > 0 && now_concurrent > config_.max_concurrent) {
     concurrent_.fetch_sub(1);

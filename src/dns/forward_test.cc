@@ -509,6 +509,24 @@ TEST(ForwardTest, DestroyedWithRequestsInFlightAnswersServfail) {
   EXPECT_EQ(Reply(replies[0]).header.rcode, rcode::ServFail);
 }
 
+// The server keeps a configuration alive through its requests' keepalive: the
+// last reply may destroy the plugin on the plugin's own thread.
+TEST(ForwardTest, TheLastRequestMayOwnThePlugin) {
+  TestUpstream up([](const Message& q, Transport) { return q.question[0].name.label(0) == "slow" ? std::string() : AnswerA(q); });
+  auto w = std::make_shared<RecordingWriter>();
+  for (const char* name : {"fast.example.", "slow.example."}) {
+    std::shared_ptr<Forward> f = Make("forward . " + up.address(), {"read_timeout 50ms", "max_fails 0"});
+    Forward* raw = f.get();
+    RequestPtr req = MakeRequest(MakeQuery(name), w);
+    req->keepalive = std::move(f);
+    raw->Serve(std::move(req));
+  }
+  auto replies = w->Wait(2);
+  ASSERT_EQ(replies.size(), 2u);
+  std::set<int> rcodes = {Reply(replies[0]).header.rcode, Reply(replies[1]).header.rcode};
+  EXPECT_EQ(rcodes, (std::set<int>{rcode::NoError, rcode::ServFail}));
+}
+
 TEST(ForwardTest, SetupForwardBuildsThePlugin) {
   auto p = SetupForward(D("forward . 127.0.0.1:5399"), SetupContext{});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
