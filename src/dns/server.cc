@@ -142,7 +142,7 @@ Status Server::Start(const std::string& corefile) {
   }
   d.started = true;
   d.last_corefile = corefile;
-  if (d.options.log_info) {
+  if (!d.options.quiet) {
     for (const auto& block : (*cfg)->blocks) {
       for (const std::string& name : block->names) {
         std::string line = name + "\n";
@@ -224,7 +224,9 @@ void Server::Shutdown() {
   Impl& d = *impl_;
   auto snap = d.Current();
   if (snap && snap->config->lameduck.count() > 0 && !d.stopping.load()) {
-    d.Log("lameduck mode for " + std::to_string(snap->config->lameduck.count() / 1000.0) + "s");
+    auto ms = snap->config->lameduck.count();
+    d.Log("plugin/health: Going into lameduck mode for " +
+          (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms"));
     std::this_thread::sleep_for(snap->config->lameduck);
   }
   Stop();

@@ -54,6 +54,9 @@ struct ServerOptions {
   std::string version = "0.1.0";
   // When false, the "[INFO] ..." lines on stdout are not written.
   bool log_info = true;
+  // When true, the start-up lines (each "ZONE:PORT" served, then "netkube
+  // dns VERSION") are not written (CoreDNS's -quiet).
+  bool quiet = false;
 };
 
 class Server {

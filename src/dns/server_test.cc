@@ -52,6 +52,7 @@ ServerOptions TestOptions(const std::string& corefile_path = "Corefile") {
   ServerOptions o;
   o.threads = 2;
   o.log_info = false;
+  o.quiet = true;
   o.corefile_path = corefile_path;
   o.plugins.emplace_back("notready", [](const Directive&, const SetupContext&) -> StatusOr<std::unique_ptr<Plugin>> {
     return std::unique_ptr<Plugin>(new PassPlugin(false, "notready"));

@@ -13,13 +13,14 @@ struct Entry {
   PluginFactory factory;
 };
 
-// In execution order (PluginOrder). A plugin joins the table once its
-// factory exists.
+// In execution order (PluginOrder).
 const std::vector<Entry>& Table() {
   static const std::vector<Entry> kTable = {
       {"log", SetupLog},
       {"loadbalance", SetupLoadbalance},
       {"cache", SetupCache},
+      {"rewrite", SetupRewrite},
+      {"hosts", SetupHosts},
       {"kubernetes", SetupKubernetes},
       {"loop", SetupLoop},
       {"forward", SetupForward},
