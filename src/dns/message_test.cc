@@ -610,5 +610,19 @@ TEST(RecordTest, TypeAndRcodeNames) {
   EXPECT_EQ(RcodeName(99), "99");
 }
 
+TEST(MessageTest, OptOnlyFromEdns) {
+  Message m = Query("a.b", type::A);
+  ResourceRecord stray;
+  stray.rtype = type::OPT;
+  stray.rclass = 4096;
+  m.additional.push_back(stray);
+  m.additional.push_back(ResourceRecord::MakeA(N("a.b"), 1, {1, 1, 1, 1}));
+  auto p = Parse(Serialize(m));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_FALSE(p->edns.has_value());
+  ASSERT_EQ(p->additional.size(), 1u);
+  EXPECT_EQ(p->additional[0].rtype, type::A);
+}
+
 }  // namespace
 }  // namespace netkube::dns

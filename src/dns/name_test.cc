@@ -150,5 +150,16 @@ TEST(NameTest, IsSubdomainOf) {
   EXPECT_FALSE(fake2.IsSubdomainOf(zone));
 }
 
+TEST(NameTest, EveryByteSurvivesToStringAndParse) {
+  for (int b = 0; b < 256; ++b) {
+    std::string wire = std::string("\3x") + static_cast<char>(b) + "y" + std::string("\1z\0", 3);
+    auto n = Name::FromWire(wire);
+    ASSERT_TRUE(n.ok());
+    auto back = Name::Parse(n->ToString());
+    ASSERT_TRUE(back.ok()) << b << ": " << n->ToString();
+    EXPECT_EQ(back->wire(), wire) << b;
+  }
+}
+
 }  // namespace
 }  // namespace netkube::dns
