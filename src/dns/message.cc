@@ -1,8 +1,6 @@
 // Parsing and serialization of DNS messages (RFC 1035 section 4, RFC 6891).
 #include "dns/message.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -26,16 +24,6 @@ inline void Put32(char* p, uint32_t v) {
   p[1] = static_cast<char>(v >> 16);
   p[2] = static_cast<char>(v >> 8);
   p[3] = static_cast<char>(v);
-}
-inline void Append16(std::string& s, uint16_t v) {
-  char b[2];
-  Put16(b, v);
-  s.append(b, 2);
-}
-inline void Append32(std::string& s, uint32_t v) {
-  char b[4];
-  Put32(b, v);
-  s.append(b, 4);
 }
 inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
