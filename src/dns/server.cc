@@ -154,6 +154,17 @@ Status Server::Start(const std::string& corefile) {
     ssize_t rc = ::write(1, banner.data(), banner.size());
     (void)rc;
   }
+  // With `reload`, an edit is picked up as soon as the file changes (the
+  // interval stays as the fallback): a ConfigMap edit takes effect when the
+  // node agent writes the volume, not up to 45 s later.
+  std::string dir = d.options.corefile_path;
+  dir = dir.find('/') == std::string::npos ? "." : dir.substr(0, dir.rfind('/') + 1);
+  d.watch = std::make_unique<DirWatch>(dir, [this] {
+    Impl& d = *impl_;
+    std::lock_guard<std::mutex> l(d.timer_mu);
+    d.file_changed = true;
+    d.timer_cv.notify_all();
+  });
   d.timer = std::thread([this] {
     Impl& d = *impl_;
     std::mt19937_64 rng(std::random_device{}());
@@ -167,7 +178,8 @@ Status Server::Start(const std::string& corefile) {
         wait = snap->config->reload_interval +
                std::chrono::milliseconds(jitter > 0 ? static_cast<int64_t>(rng() % (jitter + 1)) : 0);
       }
-      d.timer_cv.wait_for(l, wait, [&d] { return d.stopping.load(); });
+      d.timer_cv.wait_for(l, wait, [&d] { return d.stopping.load() || d.file_changed; });
+      d.file_changed = false;
       if (d.stopping.load() || !reload) continue;
       l.unlock();
       ReloadIfChanged();
@@ -240,6 +252,7 @@ void Server::Stop() {
   }
   d.timer_cv.notify_all();
   if (d.timer.joinable()) d.timer.join();
+  d.watch.reset();
   StopWorkers(d.workers);
   std::map<std::string, std::unique_ptr<HttpListener>> http;
   std::shared_ptr<const Snapshot> snap;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "dns/dir_watch.h"
 #include "dns/server.h"
 
 namespace netkube::dns {
@@ -218,6 +219,8 @@ struct Server::Impl {
   std::mutex timer_mu;
   std::condition_variable timer_cv;
   std::thread timer;
+  bool file_changed = false;         // set by `watch`, under timer_mu
+  std::unique_ptr<DirWatch> watch;   // the Corefile's directory
   std::string last_corefile;
 
   std::shared_ptr<const Snapshot> Current() const {

@@ -414,5 +414,28 @@ TEST(ServerReloadTest, ReloadIfChangedRereadsTheCorefile) {
   unlink(path);
 }
 
+TEST(ServerReloadTest, AReplacedCorefileIsReloadedBeforeTheInterval) {
+  char dir[] = "/tmp/nk-corefile-dir-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/Corefile";
+  std::string v1 = "t.test:0 {\n  bind 127.0.0.1\n  reload 1h\n  answer 10.1.0.1\n}\n";
+  std::ofstream(path) << v1;
+  Server s(TestOptions(path));
+  ASSERT_TRUE(s.Start(v1).ok());
+  int port = s.DnsPort(0);
+  // As a ConfigMap volume does it: a new file renamed over the old.
+  std::ofstream(path + ".new") << "t.test:0 {\n  bind 127.0.0.1\n  reload 1h\n  answer 10.1.0.2\n}\n";
+  ASSERT_EQ(rename((path + ".new").c_str(), path.c_str()), 0);
+  std::string got;
+  for (int i = 0; i < 100 && got != "10.1.0.2"; ++i) {  // the interval is an hour: only the watch can do it
+    usleep(50 * 1000);
+    got = FirstA(MustParse(UdpExchange(port, {Query("t.test.", type::A, static_cast<uint16_t>(i + 1))})));
+  }
+  EXPECT_EQ(got, "10.1.0.2");
+  s.Stop();
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
 }  // namespace
 }  // namespace netkube::dns
