@@ -322,6 +322,10 @@ void Prober::Run() {
     if (it == workers_.end()) continue;  // removed meanwhile
     Worker& cur = it->second;
     bool changed = cur.tracker.Record(st.ok());
+    cur.succeeded = cur.succeeded || st.ok();
+    if (cur.type == ProbeType::kReadiness && !cur.succeeded) {
+      cur.due = std::min(cur.due, Clock::now() + std::chrono::seconds(1));
+    }
     if (changed || !st.ok()) {
       std::string uid = cur.uid, container = cur.container;
       ProbeType type = cur.type;

@@ -92,6 +92,11 @@ class Prober {
   ~Prober();
 
   // Starts probing one run of a container (replaces probes of earlier runs).
+  // The first attempt runs at once (after initialDelaySeconds). A readiness
+  // probe that has not succeeded yet in this run is retried every second
+  // (or its period, when shorter) rather than a whole period later, as
+  // kubelet re-triggers readiness probes of not-ready containers on each pod
+  // sync: a server that is still starting becomes Ready as soon as it serves.
   void Add(const std::string& uid, const std::string& container, ProbeType type, const ProbeSpec& spec,
            const ProbeTarget& target);
   // Stops probing a container (all types), or a whole pod (container "").
@@ -106,6 +111,7 @@ class Prober {
     Tracker tracker;
     std::chrono::steady_clock::time_point due;
     bool gated;  // readiness/liveness wait for the startup probe
+    bool succeeded = false;  // any success in this run
   };
   void Run();
 
