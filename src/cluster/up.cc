@@ -202,6 +202,13 @@ int Up(const UpOptions& options) {
     steps.Done(std::string("Installing CNI (") + (plan.cni == "bridge" ? "reference plugins" : "netkube-cni") + ", " +
                plan.network + ")");
   }
+  // Applied even without a CNI: its pods then wait Pending, as on kubeadm.
+  if (plan.dns != "none") {
+    auto objects = CoreDnsObjects(plan.cluster_dns);
+    Status st = objects.ok() ? ApplyObjects(**client, *objects) : objects.status();
+    if (!st.ok()) return Fail(plan, steps, "Installing cluster DNS", st, false);
+    steps.Done("Installing cluster DNS (coredns, kube-dns " + plan.cluster_dns + ")");
+  }
 
 
   if (plan.cni != "none") {
