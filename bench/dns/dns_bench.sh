@@ -15,6 +15,12 @@
 #      EndpointSlices (pods insecure), and with `pods verified` and one Pod per
 #      endpoint; goal <= 64 MB; anchor CoreDNS's published sizing (about
 #      54 MB + 1 MB per 1,000 pods and services).
+#   3. programming latency (bench/dns/dns_programming.py): a Service POSTed
+#      to the API -> `netkube dns` (kubeadm's `cache 30` in front of the
+#      kubernetes plugin, the name's NXDOMAIN cached just before) answers it;
+#      DELETE -> NXDOMAIN; with the SERVICES background Services; goal p99
+#      <= 100 ms both ways. No anchor runs here: CoreDNS's cache would hold
+#      the NXDOMAIN for up to its SOA minimum (the plugin's ttl, 5 s default).
 #
 # Everything runs inside scripts/in-netns (only loopback). Servers listen on
 # 127.0.0.1, one port each: `netkube server` 16443, Knot 5301, NSD 5302,
@@ -30,7 +36,8 @@
 #      BENCH_DNS_SECONDS (5: each throughput run; 2 per server and thread count), BENCH_DNS_LATENCY_QPS (10000),
 #      BENCH_DNS_LATENCY_SECONDS (5), BENCH_DNS_CLIENTS (dnsperf -c, 8),
 #      BENCH_DNS_OUTSTANDING (dnsperf -q, 256),
-#      BENCH_DNS_SERVERS ("knot nsd netkube": which servers run).
+#      BENCH_DNS_SERVERS ("knot nsd netkube": which servers run),
+#      BENCH_DNS_PROGRAMMING (200: Services created and deleted in step 3; 0 skips it).
 # Output: stdout and bench/results/dns.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -436,6 +443,42 @@ fi
 say "    anchors' RSS serving the same zones (1 thread): Knot ${RSS[knot/1]:-n/a} MB, NSD ${RSS[nsd/1]:-n/a} MB (all processes)"
 load_note
 say ""
+
+# --- programming latency ----------------------------------------------------------------
+PROGRAMMING=${BENCH_DNS_PROGRAMMING:-200}
+if [[ $HAVE_NETKUBE == 1 && $PROGRAMMING -gt 0 ]]; then
+  say "3. programming latency: $PROGRAMMING Services created then deleted one by one beside the $(field "$LOAD" services) loaded;"
+  say "   write sent to the API -> first DNS answer showing it (127.0.0.1, polled every 0.2 ms, kubeadm's cache 30 in front);"
+  say "   in brackets from the API's answer to the write"
+  dir="$TMP/netkube-programming"
+  mkdir -p "$dir" "$TMP/creds"
+  printf 'cluster.local:5305 {\n    cache 30\n    kubernetes cluster.local {\n        kubeconfig %s\n        pods insecure\n        ttl 30\n    }\n}\n' \
+    "$KC" >"$dir/Corefile"
+  "$NETKUBE" dns -conf "$dir/Corefile" -threads 1 -quiet >"$dir/dns.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  kc() { kubectl --kubeconfig "$KC" config view --raw --minify -o jsonpath="$1"; }
+  kc '{.clusters[0].cluster.server}' >"$TMP/creds/server.txt"
+  kc '{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$TMP/creds/ca.crt"
+  kc '{.users[0].user.client-certificate-data}' | base64 -d >"$TMP/creds/client.crt"
+  kc '{.users[0].user.client-key-data}' | base64 -d >"$TMP/creds/client.key"
+  if wait_answer 5305 "$PROBE" "$pid" 180 >/dev/null; then
+    python3 "$ROOT/bench/dns/dns_programming.py" "$TMP/creds" ns-000 5305 "$PROGRAMMING" >"$TMP/programming.txt"
+    pct() { awk -v c="$1" '$1 == "LAT" {print $c}' "$TMP/programming.txt" | sort -n |
+      awk -v q="$2" '{v[NR] = $1} END {i = int(NR * q / 100 + 0.999); if (i < 1) i = 1; printf "%.1f", v[i]}'; }
+    for what in create:5:3 delete:6:4; do
+      IFS=: read -r w c a <<<"$what"
+      row "$w: p99" "$(pct "$c" 99)" "ms" 100 le "p50 $(pct "$c" 50) ms, max $(pct "$c" 100) ms (p99 $(pct "$a" 99) ms after the API's answer)"
+      echo "RESULT step=programming what=$w p50_ms=$(pct "$c" 50) p99_ms=$(pct "$c" 99) max_ms=$(pct "$c" 100) p99_after_api_ms=$(pct "$a" 99) n=$PROGRAMMING" >>"$TMP/raw.txt"
+    done
+    if grep -q ERROR "$TMP/programming.txt"; then say "    errors: $(grep -c ERROR "$TMP/programming.txt")"; fi
+  else
+    say "    netkube dns on 5305 never answered $PROBE"
+  fi
+  stop "$pid"
+  load_note
+  say ""
+fi
 say "raw:"
 sed 's/^/  /' "$TMP/raw.txt" | tee -a "$REPORT"
 mkdir -p "$ROOT/bench/results"
