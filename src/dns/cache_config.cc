@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dns/cache.h"
+#include "util/duration.h"
 
 namespace netkube::dns {
 
@@ -16,40 +17,6 @@ std::optional<long long> ParseInt(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
-}
-
-// Go's time.ParseDuration ("300ms", "1h30m", "1.5s", "0"); nullopt when
-// malformed or negative.
-std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
-  if (s == "0") return std::chrono::nanoseconds(0);
-  if (s.empty() || s[0] == '-') return std::nullopt;
-  if (s[0] == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    double num = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + i, num);
-    if (ec != std::errc() || p != s.data() + i) return std::nullopt;
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
-    std::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    double scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else return std::nullopt;
-    total += num * scale;
-  }
-  if (total > 9.2e18) return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(total));
 }
 
 Status Err(const Token& at, const std::string& what) { return ParseErrorAt(at, "plugin/cache: " + what); }
@@ -93,8 +60,8 @@ Status ParseServeStale(const Directive& sub, CacheConfig* c) {
   if (a.size() > 5) return ArgErr(sub.name);
   c->serve_stale = true;
   if (a.size() > 0) {
-    auto d = ParseDuration(a[0].text);
-    if (!d) return Err(a[0], "invalid serve_stale duration: " + a[0].text);
+    auto d = ParseGoDuration(a[0].text);
+    if (!d.ok() || d->count() < 0) return Err(a[0], "invalid serve_stale duration: " + a[0].text);
     c->serve_stale_duration = *d;
   }
   if (a.size() > 1) {
@@ -105,7 +72,7 @@ Status ParseServeStale(const Directive& sub, CacheConfig* c) {
     c->serve_stale_verify = mode == "verify";
     if (!c->serve_stale_verify && a.size() > 4) return ArgErr(sub.name);
     for (size_t i = 2; i < a.size(); ++i) {
-      if (!ParseDuration(a[i].text)) return Err(a[i], "invalid serve_stale duration: " + a[i].text);
+      if (auto d = ParseGoDuration(a[i].text); !d.ok() || d->count() < 0) return Err(a[i], "invalid serve_stale duration: " + a[i].text);
     }
   }
   return Status::OK();
@@ -119,8 +86,8 @@ Status ParsePrefetch(const Directive& sub, CacheConfig* c) {
   if (*amount < 0) return Err(a[0], "prefetch amount should be positive: " + a[0].text);
   c->prefetch_amount = static_cast<int>(*amount);
   if (a.size() > 1) {
-    auto d = ParseDuration(a[1].text);
-    if (!d) return Err(a[1], "invalid prefetch duration: " + a[1].text);
+    auto d = ParseGoDuration(a[1].text);
+    if (!d.ok() || d->count() < 0) return Err(a[1], "invalid prefetch duration: " + a[1].text);
     c->prefetch_duration = *d;
   }
   if (a.size() > 2) {
@@ -169,8 +136,8 @@ StatusOr<CacheConfig> ParseCacheConfig(const Directive& d, const SetupContext& c
       stale_policy = true;
     } else if (opt == "servfail") {
       if (sub.args.size() != 1) return ArgErr(sub.name);
-      auto dur = ParseDuration(sub.args[0].text);
-      if (!dur) return Err(sub.args[0], "invalid servfail duration: " + sub.args[0].text);
+      auto dur = ParseGoDuration(sub.args[0].text);
+      if (!dur.ok() || dur->count() < 0) return Err(sub.args[0], "invalid servfail duration: " + sub.args[0].text);
       if (*dur > std::chrono::minutes(5))
         return Err(sub.args[0], "caching SERVFAIL responses over 5 minutes is not permitted");
       c.servfail_ttl = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(*dur).count());

@@ -4,47 +4,10 @@
 
 #include "dns/corefile.h"
 #include "dns/forward.h"
+#include "util/duration.h"
 
 namespace netkube::dns {
 namespace {
-
-// A Go duration ("10s", "500ms", "0.5s", "1m30s"); a bare number is only "0".
-bool ParseDuration(std::string_view s, std::chrono::milliseconds* out) {
-  if (s.empty()) return false;
-  bool negative = false;
-  if (s.front() == '-' || s.front() == '+') {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") {
-    *out = std::chrono::milliseconds(0);
-    return true;
-  }
-  double total = 0;
-  if (s.empty()) return false;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.')) ++n;
-    if (n == 0) return false;
-    double value = std::strtod(std::string(s.substr(0, n)).c_str(), nullptr);
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u]))) ++u;
-    std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    double scale;
-    if (unit == "ns") scale = 1e-6;
-    else if (unit == "us") scale = 1e-3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1e3;
-    else if (unit == "m") scale = 60e3;
-    else if (unit == "h") scale = 3600e3;
-    else return false;
-    total += value * scale;
-  }
-  *out = std::chrono::milliseconds(static_cast<int64_t>(negative ? -total : total));
-  return true;
-}
 
 bool ParseInt(const std::string& s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
@@ -62,7 +25,9 @@ Status ParseOption(const Directive& line, ForwardConfig* c) {
   auto one_arg = [&]() { return args.size() == 1 ? Status::OK() : ArgErr(line.name); };
   auto duration = [&](std::chrono::milliseconds* out) -> Status {
     NK_RETURN_IF_ERROR(one_arg());
-    if (!ParseDuration(args[0].text, out)) return Err(args[0], "time: invalid duration \"" + args[0].text + "\"");
+    auto d = ParseGoDurationMillis(args[0].text);
+    if (!d.ok()) return Err(args[0], d.status().message());
+    *out = *d;
     if (out->count() < 0) return Err(args[0], opt + " can't be negative: " + args[0].text);
     return Status::OK();
   };
@@ -98,9 +63,9 @@ Status ParseOption(const Directive& line, ForwardConfig* c) {
   }
   if (opt == "health_check") {
     if (args.empty()) return ArgErr(line.name);
-    if (!ParseDuration(args[0].text, &c->health_check)) {
-      return Err(args[0], "time: invalid duration \"" + args[0].text + "\"");
-    }
+    auto d = ParseGoDurationMillis(args[0].text);
+    if (!d.ok()) return Err(args[0], d.status().message());
+    c->health_check = *d;
     if (c->health_check.count() < 0) return Err(args[0], "health_check can't be negative: " + args[0].text);
     for (size_t i = 1; i < args.size(); ++i) {
       if (args[i].text == "no_rec") {

@@ -125,7 +125,7 @@ TEST(ForwardConfigTest, Errors) {
   expect_error("forward . 127.0.0.1", {"policy fastest"}, "unknown policy 'fastest'");
   expect_error("forward . 127.0.0.1", {"bogus 1"}, "unknown property 'bogus'");
   expect_error("forward . 127.0.0.1", {"expire -1s"}, "expire can't be negative");
-  expect_error("forward . 127.0.0.1", {"expire 10"}, "invalid duration");
+  expect_error("forward . 127.0.0.1", {"expire 10"}, "time: missing unit in duration \"10\"");
   expect_error("forward . 127.0.0.1", {"max_fails x"}, "invalid integer");
   expect_error("forward . 127.0.0.1", {"health_check 1s bogus"}, "unknown option");
   expect_error("forward . 127.0.0.1", {"force_tcp yes"}, "Wrong argument count");

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "dns/server_impl.h"
+#include "util/duration.h"
 
 namespace netkube::dns {
 
@@ -60,23 +61,6 @@ std::string ReadWholeFile(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Go durations with a guard for texts std::stod cannot read (a lone ".").
-StatusOr<std::chrono::milliseconds> Duration(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    if (s[i] == '.' || (s[i] >= '0' && s[i] <= '9')) {
-      size_t j = i;
-      bool digit = false;
-      while (j < s.size() && (s[j] == '.' || (s[j] >= '0' && s[j] <= '9'))) digit |= s[j++] != '.';
-      if (!digit) return Status::Invalid("invalid duration");
-      i = j;
-    } else {
-      ++i;
-    }
-  }
-  if (!s.empty() && s[0] == '-') return Status::Invalid("negative duration");
-  return ParseGoDuration(s);
 }
 
 Status HostsErr(const Token& at, const std::string& what) { return ParseErrorAt(at, "plugin/hosts: " + what); }
@@ -355,10 +339,10 @@ StatusOr<std::unique_ptr<Plugin>> SetupHosts(const Directive& d, const SetupCont
     } else if (what == "reload") {
       if (sub.args.size() != 1) return HostsErr(sub.name, "reload needs a duration (zero seconds to disable)");
       const std::string& v = sub.args[0].text;
-      if (!v.empty() && v[0] == '-' && Duration(v.substr(1)).ok()) {
+      if (auto any = ParseGoDuration(v); any.ok() && any->count() < 0) {
         return HostsErr(sub.args[0], "invalid negative duration for reload '" + v + "'");
       }
-      auto dur = Duration(v);
+      auto dur = ParseGoDurationMillis(v);
       if (!dur.ok()) return HostsErr(sub.args[0], "invalid duration for reload '" + v + "'");
       o.reload = *dur;
     } else if (!o.fallthrough) {

@@ -12,34 +12,13 @@
 #include "client/http_client.h"
 #include "client/kubeconfig.h"
 #include "client/meta.h"
+#include "util/duration.h"
 #include "util/file.h"
 #include "util/log.h"
 
 namespace netkube::dns {
 
 namespace {
-
-// "5s", "500ms", "1m", "1m30s" (Go durations, the units CoreDNS users write).
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double total_ms = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (start == i) return std::nullopt;
-    double v = std::stod(std::string(s.substr(start, i - start)));
-    size_t ustart = i;
-    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    std::string_view unit = s.substr(ustart, i - ustart);
-    if (unit == "ms") total_ms += v;
-    else if (unit == "s") total_ms += v * 1000;
-    else if (unit == "m") total_ms += v * 60000;
-    else if (unit == "h") total_ms += v * 3600000;
-    else return std::nullopt;
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
-}
 
 StatusOr<std::vector<Name>> ZonesOf(const std::vector<Token>& args) {
   std::vector<Name> out;
@@ -179,8 +158,8 @@ StatusOr<KubernetesConfig> ParseKubernetes(const Directive& d, const SetupContex
       c.records.ignore_empty_service = true;
     } else if (key == "startup_timeout") {
       if (a.size() != 1) return ArgErr(p.name);
-      auto dur = ParseDuration(a[0].text);
-      if (!dur) return ParseErrorAt(a[0], "failed to parse startup_timeout: " + a[0].text);
+      auto dur = ParseGoDurationMillis(a[0].text);
+      if (!dur.ok() || dur->count() < 0) return ParseErrorAt(a[0], "failed to parse startup_timeout: " + a[0].text);
       c.startup_timeout = *dur;
     } else if (key == "apiserver_qps" || key == "apiserver_burst" || key == "apiserver_max_inflight") {
       // Accepted for compatibility; the client has no rate limiter.

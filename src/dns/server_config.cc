@@ -10,6 +10,8 @@
 
 #include "dns/server_impl.h"
 
+#include "util/duration.h"
+
 namespace netkube::dns {
 
 namespace {
@@ -75,7 +77,7 @@ Status ReadServerDirective(const Directive& d, Config& cfg, BlockConfig& block,
     for (const Directive& sub : d.block) {
       if (sub.name.text != "lameduck") return ParseErrorAt(sub.name, "unknown property '" + sub.name.text + "'");
       if (sub.args.size() != 1) return ArgErr(sub.name);
-      auto dur = ParseGoDuration(sub.args[0].text);
+      auto dur = ParseGoDurationMillis(sub.args[0].text);
       if (!dur.ok()) return ParseErrorAt(sub.args[0], "plugin/health: " + dur.status().message());
       cfg.lameduck = std::max(cfg.lameduck, *dur);
     }
@@ -96,7 +98,7 @@ Status ReadServerDirective(const Directive& d, Config& cfg, BlockConfig& block,
     if (d.args.size() > 2 || d.has_block) return ArgErr(d.name);
     std::chrono::milliseconds interval{30000}, jitter{15000};
     if (!d.args.empty()) {
-      auto v = ParseGoDuration(d.args[0].text);
+      auto v = ParseGoDurationMillis(d.args[0].text);
       if (!v.ok() || *v < std::chrono::seconds(2)) {
         return ParseErrorAt(d.args[0], "plugin/reload: interval value must be greater or equal to 2s");
       }
@@ -104,7 +106,7 @@ Status ReadServerDirective(const Directive& d, Config& cfg, BlockConfig& block,
       jitter = interval / 2;
     }
     if (d.args.size() > 1) {
-      auto v = ParseGoDuration(d.args[1].text);
+      auto v = ParseGoDurationMillis(d.args[1].text);
       if (!v.ok() || *v < std::chrono::seconds(1)) {
         return ParseErrorAt(d.args[1], "plugin/reload: jitter value must be greater or equal to 1s");
       }
@@ -248,33 +250,6 @@ ZoneEntry* ListenerConfig::Match(std::string_view qkey) const {
     if (off < 256 && starts[off] && qkey.compare(off, k.size(), k) == 0) return z;
   }
   return nullptr;
-}
-
-StatusOr<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
-  if (s.empty()) return Status::Invalid("invalid duration \"\"");
-  double total_ms = 0;
-  size_t i = 0;
-  std::string text(s);
-  if (text == "0") return std::chrono::milliseconds(0);
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (i == start) return Status::Invalid("invalid duration \"" + text + "\"");
-    double v = std::stod(std::string(s.substr(start, i - start)));
-    size_t ustart = i;
-    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    std::string_view unit = s.substr(ustart, i - ustart);
-    double mult;
-    if (unit == "ns") mult = 1e-6;
-    else if (unit == "us" || unit == "µs") mult = 1e-3;
-    else if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60000;
-    else if (unit == "h") mult = 3600000;
-    else return Status::Invalid("invalid duration \"" + text + "\"");
-    total_ms += v * mult;
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
 
 void ServerLog(std::string_view level, std::string_view msg) {

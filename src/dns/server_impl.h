@@ -147,8 +147,6 @@ struct Config {
 
 StatusOr<std::shared_ptr<Config>> BuildConfig(const std::string& corefile, const ServerOptions& options);
 
-// Go's time.ParseDuration for the forms Corefiles use ("5s", "1m30s", "250ms").
-StatusOr<std::chrono::milliseconds> ParseGoDuration(std::string_view s);
 
 // "[LEVEL] msg" on stdout, one write.
 void ServerLog(std::string_view level, std::string_view msg);

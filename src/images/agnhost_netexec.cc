@@ -136,7 +136,7 @@ HttpResponse NetexecRoute(const HttpRequest& req, const ConnInfo& conn, const Ne
         code = static_cast<int>(v);
       }
       if (std::string w = QueryParam(query, "wait"); !w.empty()) {
-        auto d = ParseGoDuration(w);
+        auto d = ParseDurationSeconds(w);
         if (!d.ok()) return Text(400, "bad wait");
         wait = *d;
       }

@@ -3,51 +3,19 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "util/duration.h"
+
 namespace netkube::images {
 
-StatusOr<double> ParseGoDuration(std::string_view text) {
-  auto bad = [&] { return Status::Invalid("invalid duration \"" + std::string(text) + "\""); };
-  if (text.empty()) return bad();
-  std::string_view s = text;
-  double sign = 1;
-  if (s.front() == '-' || s.front() == '+') {
-    sign = s.front() == '-' ? -1 : 1;
-    s.remove_prefix(1);
+StatusOr<double> ParseDurationSeconds(std::string_view text) {
+  // Plain seconds ("5", "2.5") as well as Go durations.
+  if (!text.empty() && text.find_first_not_of("0123456789.") == std::string_view::npos &&
+      text.find_first_of("0123456789") != std::string_view::npos) {
+    return std::strtod(std::string(text).c_str(), nullptr);
   }
-  if (s == "0") return 0.0;
-  // Plain seconds ("5", "2.5").
-  bool plain = !s.empty() && s.find_first_not_of("0123456789.") == std::string_view::npos;
-  if (plain) return sign * std::strtod(std::string(s).c_str(), nullptr);
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.')) ++n;
-    if (n == 0) return bad();
-    double value = std::strtod(std::string(s.substr(0, n)).c_str(), nullptr);
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u]))) ++u;
-    std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    double scale;
-    if (unit == "ns") {
-      scale = 1e-9;
-    } else if (unit == "us" || unit == "µs") {
-      scale = 1e-6;
-    } else if (unit == "ms") {
-      scale = 1e-3;
-    } else if (unit == "s") {
-      scale = 1;
-    } else if (unit == "m") {
-      scale = 60;
-    } else if (unit == "h") {
-      scale = 3600;
-    } else {
-      return bad();
-    }
-    total += value * scale;
-  }
-  return sign * total;
+  auto d = netkube::ParseGoDuration(text);
+  if (!d.ok()) return d.status();
+  return std::chrono::duration<double>(*d).count();
 }
 
 void FlagSet::Int(const std::string& name, int* target) {
@@ -75,7 +43,7 @@ void FlagSet::Bool(const std::string& name, bool* target) {
 
 void FlagSet::Duration(const std::string& name, double* seconds) {
   Add(name, false, [name, seconds](const std::string& v) {
-    auto d = ParseGoDuration(v);
+    auto d = ParseDurationSeconds(v);
     if (!d.ok()) return Status::Invalid("invalid argument \"" + v + "\" for \"--" + name + "\" flag");
     *seconds = *d;
     return Status::OK();

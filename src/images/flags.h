@@ -15,9 +15,9 @@
 
 namespace netkube::images {
 
-// A Go duration ("1.5s", "100ms", "1m30s", "2h") or a plain number of seconds,
-// in seconds. Invalid on anything else.
-StatusOr<double> ParseGoDuration(std::string_view text);
+// A Go duration ("1.5s", "100ms", "1m30s", "2h"; util/duration.h) or a plain
+// number of seconds, in seconds. Invalid on anything else.
+StatusOr<double> ParseDurationSeconds(std::string_view text);
 
 class FlagSet {
  public:

@@ -6,16 +6,16 @@ namespace netkube::images {
 namespace {
 
 TEST(FlagsTest, GoDurations) {
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("5s"), 5);
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("100ms"), 0.1);
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("1m30s"), 90);
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("1.5h"), 5400);
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("0"), 0);
-  EXPECT_DOUBLE_EQ(*ParseGoDuration("3"), 3);
-  EXPECT_FALSE(ParseGoDuration("").ok());
-  EXPECT_FALSE(ParseGoDuration("5 s").ok());
-  EXPECT_FALSE(ParseGoDuration("5x").ok());
-  EXPECT_FALSE(ParseGoDuration("s").ok());
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("5s"), 5);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("100ms"), 0.1);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("1m30s"), 90);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("1.5h"), 5400);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("0"), 0);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("3"), 3);
+  EXPECT_FALSE(ParseDurationSeconds("").ok());
+  EXPECT_FALSE(ParseDurationSeconds("5 s").ok());
+  EXPECT_FALSE(ParseDurationSeconds("5x").ok());
+  EXPECT_FALSE(ParseDurationSeconds("s").ok());
 }
 
 TEST(FlagsTest, ParsesTheGoForms) {
