@@ -101,7 +101,6 @@ row() {
     "$anchor" | tee -a "$REPORT"
 }
 now() { echo "${EPOCHREALTIME}"; }
-load_note() { say "    load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # stats V...: "min median max" of the values.
 stats() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {

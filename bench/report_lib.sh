@@ -1,5 +1,5 @@
-# bench/report_lib.sh: report helpers sourced by bench/run.sh and
-# bench/cluster_bench.sh. REQUIRES: $REPORT set to the report file.
+# bench/report_lib.sh: report helpers sourced by the benchmark scripts.
+# REQUIRES: $REPORT set to the report file.
 #
 # say TEXT...: prints a report line and appends it to $REPORT.
 say() { echo "$*" | tee -a "$REPORT"; }
@@ -13,3 +13,16 @@ verdict() {
     if (v == "") { print "n/a"; exit }
     ok = (op == "le") ? (v + 0 <= g + 0) : (v + 0 >= g + 0); print ok ? "meets" : "MISSES" }'
 }
+# goal_row LABEL VALUE UNIT GOAL le|ge [NOTE]: one report line with the goal
+# and the verdict ("-" and no verdict without a goal).
+goal_row() {
+  local label=$1 value=$2 unit=$3 goal=$4 op=$5 note=${6:-} goal_txt="-" verdict_txt=""
+  if [[ -n "$goal" ]]; then
+    goal_txt="$([[ $op == le ]] && echo "<=" || echo ">=")$goal"
+    [[ "$value" =~ ^[0-9.]+$ ]] && verdict_txt="$(verdict "$value" "$goal" "$op")" || verdict_txt="n/a"
+  fi
+  printf '  %-52s %10s %-5s goal %-8s %-7s %s\n' "$label" "${value:-n/a}" "$unit" "$goal_txt" "$verdict_txt" "$note" |
+    tee -a "$REPORT"
+}
+# load_note: the load average, as a report line.
+load_note() { say "    load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }

@@ -85,17 +85,7 @@ trap 'exit 130' INT TERM
 
 REPORT="$TMP/report.txt"
 : >"$TMP/raw.txt"
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict
-row() {  # row LABEL VALUE UNIT GOAL le|ge [NOTE]
-  local label=$1 value=$2 unit=$3 goal=$4 op=$5 note=${6:-} goal_txt="-" ratio_txt=""
-  if [[ -n "$goal" ]]; then
-    goal_txt="$([[ $op == le ]] && echo "<=" || echo ">=")$goal"
-    [[ "$value" =~ ^[0-9.]+$ ]] && ratio_txt="$(verdict "$value" "$goal" "$op")" || ratio_txt="n/a"
-  fi
-  printf '  %-46s %10s %-5s goal %-8s %-7s %s\n' "$label" "${value:-n/a}" "$unit" "$goal_txt" "$ratio_txt" "$note" |
-    tee -a "$REPORT"
-}
-load_note() { say "    load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 # tree_rss_mb PID: RSS of PID and its children (NSD forks its servers).
@@ -389,12 +379,12 @@ for threads in 1 2; do
   nk=$(field "${QPS[netkube/$threads]:-}" qps)
   knot=$(field "${QPS[knot/$threads]:-}" qps)
   nsd=$(field "${QPS[nsd/$threads]:-}" qps)
-  row "netkube / Knot, $threads thread(s)" "$(ratio "$nk" "$knot")" "x" 1.0 ge "netkube ${nk:-n/a} QPS, Knot ${knot:-n/a} QPS"
-  row "netkube / NSD, $threads thread(s)" "$(ratio "$nk" "$nsd")" "x" "" ge "NSD ${nsd:-n/a} QPS (reported, no goal)"
+  goal_row "netkube / Knot, $threads thread(s)" "$(ratio "$nk" "$knot")" "x" 1.0 ge "netkube ${nk:-n/a} QPS, Knot ${knot:-n/a} QPS"
+  goal_row "netkube / NSD, $threads thread(s)" "$(ratio "$nk" "$nsd")" "x" "" ge "NSD ${nsd:-n/a} QPS (reported, no goal)"
   per_thread=$([[ -n "$nk" ]] && awk -v q="$nk" -v t="$threads" 'BEGIN {printf "%.0f", q / t}' || true)
-  row "netkube QPS per thread, $threads thread(s)" "$per_thread" "QPS" 170000 ge \
+  goal_row "netkube QPS per thread, $threads thread(s)" "$per_thread" "QPS" 170000 ge \
     "x$(ratio "$per_thread" 17000) of CoreDNS's ~17k/vCPU; Knot $(awk -v q="${knot:-0}" -v t="$threads" 'BEGIN {printf "%.0f", q / t}')/thread here"
-  row "netkube p99 at $LAT_QPS QPS, $threads thread(s)" "$(field "${LAT[netkube/$threads]:-}" p99_us)" "us" "" le \
+  goal_row "netkube p99 at $LAT_QPS QPS, $threads thread(s)" "$(field "${LAT[netkube/$threads]:-}" p99_us)" "us" "" le \
     "Knot $(field "${LAT[knot/$threads]:-}" p99_us) us, NSD $(field "${LAT[nsd/$threads]:-}" p99_us) us"
 done
 say "    with 2 server threads the server shares CPU 1 with dnsperf: the 2-thread numbers show scaling under a shared core,"
@@ -416,7 +406,7 @@ say "2. memory of \`netkube dns\` holding $(field "$LOAD" services) Services and
 ANCHOR=$(awk -v s="$SERVICES" -v p="$((SERVICES * ENDPOINTS))" 'BEGIN {printf "%.0f", 54 + (s + p) / 1000}')
 if [[ $HAVE_NETKUBE == 1 ]]; then
   nk1=${RSS[netkube/1]:-}
-  row "RSS, pods insecure (1 thread, after the runs)" "$nk1" "MB" 64 le \
+  goal_row "RSS, pods insecure (1 thread, after the runs)" "$nk1" "MB" 64 le \
     "CoreDNS's published sizing: ~$ANCHOR MB here (x$(ratio "$nk1" "$ANCHOR") of it)"
   if [[ $PODS == 1 ]]; then
     start_netkube 1 5304 verified
@@ -426,7 +416,7 @@ if [[ $HAVE_NETKUBE == 1 ]]; then
     POD_NAME="${POD_IP//./-}.$POD_NS.pod.cluster.local"
     if t=$(wait_answer 5304 "$POD_NAME" "$pid" 180); then
       sleep 2
-      row "RSS, pods verified ($(field "$LOAD" pods) Pods watched too)" "$(rss_mb "$pid")" "MB" 64 le \
+      goal_row "RSS, pods verified ($(field "$LOAD" pods) Pods watched too)" "$(rss_mb "$pid")" "MB" 64 le \
         "ready ${t} s after start (probe $POD_NAME); VmHWM $(hwm_mb "$pid") MB; anchor ~$ANCHOR MB"
       echo "RESULT step=memory pods=verified ready_s=$t rss_mb=$(rss_mb "$pid") hwm_mb=$(hwm_mb "$pid")" >>"$TMP/raw.txt"
     else
@@ -438,7 +428,7 @@ if [[ $HAVE_NETKUBE == 1 ]]; then
   say "    netkube dns was ready ${READY[netkube/1]:-?} s after its start (first answer for $PROBE, after the initial list+watch)"
   [[ -n "$SERVER_PID" ]] && say "    netkube server (API, memory store) RSS holding the objects: $(rss_mb "$SERVER_PID") MB (not counted)"
 else
-  row "RSS, pods insecure" "" "MB" 64 le "netkube dns is not runnable in this build; CoreDNS's published sizing ~$ANCHOR MB"
+  goal_row "RSS, pods insecure" "" "MB" 64 le "netkube dns is not runnable in this build; CoreDNS's published sizing ~$ANCHOR MB"
 fi
 say "    anchors' RSS serving the same zones (1 thread): Knot ${RSS[knot/1]:-n/a} MB, NSD ${RSS[nsd/1]:-n/a} MB (all processes)"
 load_note
@@ -468,7 +458,7 @@ if [[ $HAVE_NETKUBE == 1 && $PROGRAMMING -gt 0 ]]; then
       awk -v q="$2" '{v[NR] = $1} END {i = int(NR * q / 100 + 0.999); if (i < 1) i = 1; printf "%.1f", v[i]}'; }
     for what in create:5:3 delete:6:4; do
       IFS=: read -r w c a <<<"$what"
-      row "$w: p99" "$(pct "$c" 99)" "ms" 100 le "p50 $(pct "$c" 50) ms, max $(pct "$c" 100) ms (p99 $(pct "$a" 99) ms after the API's answer)"
+      goal_row "$w: p99" "$(pct "$c" 99)" "ms" 100 le "p50 $(pct "$c" 50) ms, max $(pct "$c" 100) ms (p99 $(pct "$a" 99) ms after the API's answer)"
       echo "RESULT step=programming what=$w p50_ms=$(pct "$c" 50) p99_ms=$(pct "$c" 99) max_ms=$(pct "$c" 100) p99_after_api_ms=$(pct "$a" 99) n=$PROGRAMMING" >>"$TMP/raw.txt"
     done
     if grep -q ERROR "$TMP/programming.txt"; then say "    errors: $(grep -c ERROR "$TMP/programming.txt")"; fi

@@ -22,17 +22,7 @@ export BUILD=${BUILD:-build}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netkube-proxy-report.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 REPORT="$TMP/report.txt"
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict
-row() {  # row LABEL VALUE UNIT GOAL le|ge [NOTE]
-  local label=$1 value=$2 unit=$3 goal=$4 op=$5 note=${6:-} goal_txt="-" ratio_txt=""
-  if [[ -n "$goal" ]]; then
-    goal_txt="$([[ $op == le ]] && echo "<=" || echo ">=")$goal"
-    [[ "$value" =~ ^[0-9.]+$ ]] && ratio_txt="$(verdict "$value" "$goal" "$op")" || ratio_txt="n/a"
-  fi
-  printf '  %-52s %9s %-4s goal %-7s %-7s %s\n' "$label" "${value:-n/a}" "$unit" "$goal_txt" "$ratio_txt" "$note" |
-    tee -a "$REPORT"
-}
-load_note() { say "    load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note
 
 say "netkube service proxy data-path benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "  commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), build $(basename "$BUILD")"
@@ -65,11 +55,11 @@ done < <(grep '^RESULT' "$TMP/connect.txt")
 mean_of() { local k=$1; shift; for l in "$@"; do field "$l" "$k"; done | awk '{s += $1} END {printf "%.1f", s / NR}'; }
 small_p50=$(mean_of p50_us "${SMALL[@]}") small_p99=$(mean_of p99_us "${SMALL[@]}")
 big_p50=$(mean_of p50_us "${BIGS[@]}") big_p99=$(mean_of p99_us "${BIGS[@]}")
-row "connect p50, $HI services / $LO services" "$(ratio "$big_p50" "$small_p50")" "x" 1.1 le \
+goal_row "connect p50, $HI services / $LO services" "$(ratio "$big_p50" "$small_p50")" "x" 1.1 le \
   "$big_p50 us / $small_p50 us (means of ${#BIGS[@]} and ${#SMALL[@]} runs)"
-row "connect p99, $HI services / $LO services" "$(ratio "$big_p99" "$small_p99")" "x" 1.1 le \
+goal_row "connect p99, $HI services / $LO services" "$(ratio "$big_p99" "$small_p99")" "x" 1.1 le \
   "$big_p99 us / $small_p99 us"
-row "connect p50 via ClusterIP ($HI services) / no table" "$(ratio "$big_p50" "$(field "$DIRECT" p50_us)")" "x" "" le \
+goal_row "connect p50 via ClusterIP ($HI services) / no table" "$(ratio "$big_p50" "$(field "$DIRECT" p50_us)")" "x" "" le \
   "the cost of DNAT + masquerade itself"
 say "    $HI-service table (informational): inputs $(field "$BIG" inputs_ms) ms, compile $(field "$BIG" compile_ms) ms," \
   "render $(field "$BIG" render_ms) ms, apply (full, $(field "$BIG" executor)$([[ $(field "$BIG" direct_batch) == 1 ]] && echo ' netlink batch'))" \
@@ -84,7 +74,7 @@ bash "$ROOT/bench/proxy/datapath.sh" >"$TMP/datapath.txt" 2>"$TMP/datapath.err" 
 for pair in remote local; do
   l=$(grep "step=iperf pair=$pair" "$TMP/datapath.txt" || true)
   name=$([[ $pair == remote ]] && echo cross-node || echo same-node)
-  row "$name: ClusterIP / direct (median of per-run ratios)" "$(field "$l" median_ratio)" "x" 0.97 ge \
+  goal_row "$name: ClusterIP / direct (median of per-run ratios)" "$(field "$l" median_ratio)" "x" 0.97 ge \
     "direct $(field "$l" direct_gbps) Gbit/s, ClusterIP $(field "$l" clusterip_gbps) Gbit/s (medians; ratio of medians $(field "$l" ratio_of_medians))"
   grep -A1 "step=iperf pair=$pair" "$TMP/datapath.txt" | tail -1 | tee -a "$REPORT"
 done
@@ -96,7 +86,7 @@ if grep -q 'step=program' "$TMP/datapath.txt"; then
   sed -n '/^2\. programming/,$p' "$TMP/datapath.txt" | grep -v '^2\.\|^   per round' | while read -r l; do
     if [[ "$l" == RESULT* ]]; then
       bg=$(field "$l" background)
-      row "$(field "$l" node) node, $bg background services: p99" "$(field "$l" p99_ms)" "ms" \
+      goal_row "$(field "$l" node) node, $bg background services: p99" "$(field "$l" p99_ms)" "ms" \
         "$([[ $bg -ge 10000 ]] && echo 50)" le "p50 $(field "$l" p50_ms) ms, p90 $(field "$l" p90_ms) ms, max $(field "$l" max_ms) ms, n=$(field "$l" n)"
     else
       say "    $l"
