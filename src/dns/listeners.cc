@@ -234,15 +234,26 @@ struct TcpConn {
   std::chrono::steady_clock::time_point last_active;
   std::atomic<int> inflight{0};
 
+  static constexpr size_t kMaxUnsent = 1 << 20;  // answers queued for a client that does not read
   std::mutex mu;  // guards out, closed, want_out and writes to fd
   std::string out;
   bool closed = false;
+  bool dropped = false;  // shut down for not reading its answers
   bool want_out = false;
 
   // Frames and sends `wire` (any thread).
   void Send(std::string_view wire) {
     std::lock_guard<std::mutex> l(mu);
-    if (closed || wire.size() > 65535) return;
+    if (closed || dropped || wire.size() > 65535) return;
+    if (out.size() + wire.size() > kMaxUnsent) {
+      // The client sends queries but does not read the answers: drop it
+      // rather than buffer without bound (its reads now end: the worker
+      // closes it).
+      out.clear();
+      dropped = true;
+      ::shutdown(fd, SHUT_RDWR);
+      return;
+    }
     char len[2] = {static_cast<char>(wire.size() >> 8), static_cast<char>(wire.size() & 0xff)};
     if (out.empty()) {
       iovec iov[2] = {{len, 2}, {const_cast<char*>(wire.data()), wire.size()}};
@@ -267,7 +278,7 @@ struct TcpConn {
   // Writes what is pending (worker thread, on EPOLLOUT).
   void Flush() {
     std::lock_guard<std::mutex> l(mu);
-    if (closed) return;
+    if (closed || dropped) return;
     while (!out.empty()) {
       ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
       if (n <= 0) break;
@@ -452,6 +463,7 @@ void Worker::Refresh() {
   for (int fd : old_tcp) {
     if (!contains(v->tcp_fds, fd)) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
   }
+  if (view_) impl_->Retire(std::move(view_));  // destroyed off this thread
   view_ = std::move(v);
 }
 

@@ -11,6 +11,16 @@ namespace netkube::dns {
 
 namespace {
 
+// std::regex can throw on a pathological match (regex_error for complexity
+// or stack); that counts as no match rather than a query left unanswered.
+bool Search(const std::string& s, std::smatch& m, const std::regex& re) {
+  try {
+    return std::regex_search(s, m, re);
+  } catch (const std::regex_error&) {
+    return false;
+  }
+}
+
 constexpr size_t kMaxRegexLength = 10000;
 
 std::string Lower(std::string s) {
@@ -60,7 +70,7 @@ struct StringRewriter {
         return src;
       case kRegex: {
         std::smatch m;
-        if (!std::regex_search(src, m, *re)) return src;
+        if (!Search(src, m, *re)) return src;
         return Expand(to, m);
       }
     }
@@ -193,7 +203,7 @@ struct RewritePlugin::Rule {
       }
       case kRegex: {
         std::smatch m;
-        if (!std::regex_search(name, m, *re)) return std::nullopt;
+        if (!Search(name, m, *re)) return std::nullopt;
         next = Expand(to, m);
         break;
       }

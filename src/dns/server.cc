@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -169,18 +170,27 @@ Status Server::Start(const std::string& corefile) {
     Impl& d = *impl_;
     std::mt19937_64 rng(std::random_device{}());
     std::unique_lock<std::mutex> l(d.timer_mu);
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> due;  // the next reload by the interval
     while (!d.stopping.load()) {
       auto snap = d.Current();
-      std::chrono::milliseconds wait{1000};
       bool reload = snap && snap->config->reload;
-      if (reload) {
+      if (reload && !due) {
         auto jitter = snap->config->reload_jitter.count();
-        wait = snap->config->reload_interval +
-               std::chrono::milliseconds(jitter > 0 ? static_cast<int64_t>(rng() % (jitter + 1)) : 0);
+        due = Clock::now() + snap->config->reload_interval +
+              std::chrono::milliseconds(jitter > 0 ? static_cast<int64_t>(rng() % (jitter + 1)) : 0);
       }
-      d.timer_cv.wait_for(l, wait, [&d] { return d.stopping.load() || d.file_changed; });
+      // Wakes at least every 5 s to destroy what workers retired.
+      auto until = Clock::now() + std::chrono::seconds(5);
+      if (reload) until = std::min(until, *due);
+      d.timer_cv.wait_until(l, until, [&d] { return d.stopping.load() || d.file_changed; });
+      l.unlock();
+      d.DestroyRetired();
+      l.lock();
+      bool changed = d.file_changed;
       d.file_changed = false;
-      if (d.stopping.load() || !reload) continue;
+      if (d.stopping.load() || !reload || (!changed && Clock::now() < *due)) continue;
+      due.reset();
       l.unlock();
       ReloadIfChanged();
       l.lock();
@@ -254,6 +264,7 @@ void Server::Stop() {
   if (d.timer.joinable()) d.timer.join();
   d.watch.reset();
   StopWorkers(d.workers);
+  d.DestroyRetired();
   std::map<std::string, std::unique_ptr<HttpListener>> http;
   std::shared_ptr<const Snapshot> snap;
   {

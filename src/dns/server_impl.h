@@ -221,6 +221,23 @@ struct Server::Impl {
   std::unique_ptr<DirWatch> watch;   // the Corefile's directory
   std::string last_corefile;
 
+  // Configurations a worker let go of: destroyed on the reload timer's
+  // thread, never on a worker, since plugin destructors may wait (the
+  // kubernetes plugin joins its watch threads, which can sit in an API call).
+  std::mutex retired_mu;
+  std::vector<std::shared_ptr<const void>> retired;
+  void Retire(std::shared_ptr<const void> old) {
+    std::lock_guard<std::mutex> l(retired_mu);
+    retired.push_back(std::move(old));
+  }
+  void DestroyRetired() {
+    std::vector<std::shared_ptr<const void>> old;
+    {
+      std::lock_guard<std::mutex> l(retired_mu);
+      old.swap(retired);
+    }
+  }
+
   std::shared_ptr<const Snapshot> Current() const {
     std::lock_guard<std::mutex> l(mu);
     return snapshot;
