@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <tuple>
 
@@ -134,9 +135,16 @@ void HttpListener::Run() {
 }
 
 void HttpListener::Handle(int fd) {
+  // The whole request must arrive within 2 s: one connection at a time is
+  // served, and a client sending a byte now and then must not hold the
+  // probes' port.
   std::string req;
   char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     req.append(buf, n);
