@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/wire_scan.h"
+
 namespace netkube::dns {
 namespace {
 
@@ -15,16 +17,8 @@ inline uint32_t Get32(const uint8_t* p) {
   return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
          (static_cast<uint32_t>(p[2]) << 8) | p[3];
 }
-inline void Put16(char* p, uint16_t v) {
-  p[0] = static_cast<char>(v >> 8);
-  p[1] = static_cast<char>(v);
-}
-inline void Put32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>(v >> 16);
-  p[2] = static_cast<char>(v >> 8);
-  p[3] = static_cast<char>(v);
-}
+using wire::Put16;
+using wire::Put32;
 inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // Length of the uncompressed wire name at the start of `p` (at most `n`
