@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "node/container_spec.h"
+#include "util/file.h"
 
 namespace netkube::node {
 namespace {
@@ -50,27 +51,14 @@ bool EnterNamespace(const std::string& path, int nstype, std::string* err) {
   return true;
 }
 
-// mkdir -p (mode 0755).
-bool MakeDirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += "/" + part;
-    if (mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return false;
-  }
-  return true;
-}
-
 // Makes the mount point for `source` at `target`: a directory, or an empty
 // file when the source is not a directory.
 bool MakeMountPoint(const std::string& source, const std::string& target, bool dir) {
   struct stat st;
   if (!source.empty() && stat(source.c_str(), &st) == 0) dir = S_ISDIR(st.st_mode);
-  if (dir) return MakeDirs(target);
+  if (dir) return MakeDirs(target).ok();  // errno stays mkdir's for the caller
   size_t slash = target.rfind('/');
-  if (slash != std::string::npos && slash > 0 && !MakeDirs(target.substr(0, slash))) return false;
+  if (slash != std::string::npos && slash > 0 && !MakeDirs(target.substr(0, slash)).ok()) return false;
   int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return errno == EISDIR;
   close(fd);
