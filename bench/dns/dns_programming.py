@@ -14,15 +14,10 @@ the first two measured from the API's answer to the write (the object
 exists) to the first DNS answer that shows it, the last two from just before
 the write was sent (so they include the API's own write). CREDS_DIR holds server.txt, ca.crt, client.crt, client.key.
 """
-import http.client, json, os, random, socket, ssl, struct, sys, time, urllib.parse
+import json, os, random, socket, struct, sys, time
 
-
-def connect(d):
-    server = urllib.parse.urlparse(open(os.path.join(d, "server.txt")).read().strip())
-    ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.crt"))
-    ctx.load_cert_chain(os.path.join(d, "client.crt"), os.path.join(d, "client.key"))
-    ctx.check_hostname = False
-    return http.client.HTTPSConnection(server.hostname, server.port, context=ctx)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "proxy"))
+from program_latency import connect  # HTTPS to the API with the files in CREDS_DIR
 
 
 def query(name):

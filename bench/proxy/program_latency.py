@@ -128,4 +128,5 @@ def main():
         time.sleep(0.3 if pollers else 0.7)
 
 
-main()
+if __name__ == "__main__":
+    main()
