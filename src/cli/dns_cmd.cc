@@ -9,12 +9,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "dns/server.h"
+#include "images/flags.h"
+#include "util/file.h"
 
 namespace netkube::cli {
 namespace {
@@ -30,61 +31,20 @@ struct DnsFlags {
   bool version = false;
 };
 
-bool ParseInt(const std::string& s, int* out) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9) return false;
-  *out = std::stoi(s);
-  return true;
-}
-
 // Returns an error message, or "" when the flags are fine.
 std::string ParseDnsFlags(const std::vector<std::string>& args, DnsFlags* f) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a.rfind("--", 0) == 0) a = a.substr(2);
-    else if (a.rfind("-", 0) == 0) a = a.substr(1);
-    else return "unexpected argument \"" + args[i] + "\"";
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = a.find('='); eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-      has_value = true;
-    }
-    auto need = [&]() -> bool {
-      if (has_value) return true;
-      if (i + 1 >= args.size()) return false;
-      value = args[++i];
-      return true;
-    };
-    auto boolean = [&](bool* out) -> bool {
-      if (!has_value || value == "true" || value == "1") {
-        *out = true;
-        return true;
-      }
-      if (value == "false" || value == "0") {
-        *out = false;
-        return true;
-      }
-      return false;
-    };
-    if (a == "conf") {
-      if (!need()) return "flag needs an argument: -conf";
-      f->conf = value;
-    } else if (a == "dns.port") {
-      if (!need() || !ParseInt(value, &f->port) || f->port > 65535) return "invalid value for -dns.port";
-    } else if (a == "threads") {
-      if (!need() || !ParseInt(value, &f->threads)) return "invalid value for -threads";
-    } else if (a == "pidfile") {
-      if (!need()) return "flag needs an argument: -pidfile";
-      f->pidfile = value;
-    } else if (a == "quiet") {
-      if (!boolean(&f->quiet)) return "invalid value for -quiet";
-    } else if (a == "version") {
-      if (!boolean(&f->version)) return "invalid value for -version";
-    } else {
-      return "flag provided but not defined: -" + a;
-    }
-  }
+  images::FlagSet flags;
+  flags.String("conf", &f->conf);
+  flags.Int("dns.port", &f->port);
+  flags.Int("threads", &f->threads);
+  flags.String("pidfile", &f->pidfile);
+  flags.Bool("quiet", &f->quiet);
+  flags.Bool("version", &f->version);
+  auto positional = flags.Parse(args);
+  if (!positional.ok()) return positional.status().message();
+  if (!positional->empty()) return "unexpected argument \"" + positional->front() + "\"";
+  if (f->port < 0 || f->port > 65535) return "invalid value for -dns.port";
+  if (f->threads < 0) return "invalid value for -threads";
   return "";
 }
 
@@ -98,14 +58,12 @@ int RunDns(const std::vector<std::string>& args) {
     std::printf("netkube dns %s\n", kDnsVersion);
     return 0;
   }
-  std::ifstream in(flags.conf, std::ios::binary);
-  if (!in) {
+  auto text = ReadFileToString(flags.conf);
+  if (!text.ok()) {
     std::fprintf(stderr, "netkube dns: cannot read the Corefile \"%s\": %s (give one with -conf FILE)\n",
                  flags.conf.c_str(), std::strerror(errno));
     return 1;
   }
-  std::stringstream text;
-  text << in.rdbuf();
 
   // Every thread inherits the mask; this one waits for the signals.
   sigset_t set;
@@ -123,7 +81,7 @@ int RunDns(const std::vector<std::string>& args) {
   options.quiet = flags.quiet;
   options.version = kDnsVersion;
   dns::Server server(options);
-  Status st = server.Start(text.str());
+  Status st = server.Start(*text);
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
@@ -137,10 +95,7 @@ int RunDns(const std::vector<std::string>& args) {
     int sig = 0;
     sigwait(&set, &sig);
     if (sig == SIGUSR1) {
-      std::ifstream again(flags.conf, std::ios::binary);
-      std::stringstream t;
-      t << again.rdbuf();
-      if (again) server.Reload(t.str()).ok();
+      if (auto again = ReadFileToString(flags.conf); again.ok()) server.Reload(*again).ok();
       continue;
     }
     std::printf("[INFO] %s: Shutting down servers then terminating\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
