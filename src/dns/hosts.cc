@@ -7,12 +7,11 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iomanip>
-#include <sstream>
 
 #include "dns/server_impl.h"
 #include "util/duration.h"
+#include "util/file.h"
 
 namespace netkube::dns {
 
@@ -54,13 +53,6 @@ const typename Map::mapped_type* Find(const Map& exact, const Map& wild, const s
   if (w.empty()) return nullptr;
   if (auto it = wild.find(w); it != wild.end()) return &it->second;
   return nullptr;
-}
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 Status HostsErr(const Token& at, const std::string& what) { return ParseErrorAt(at, "plugin/hosts: " + what); }
@@ -189,7 +181,8 @@ bool HostsPlugin::CheckFile() {
   int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (mtime == mtime_ns_ && st.st_size == size_) return false;
   auto next = std::make_shared<Data>();
-  next->file = ParseHostsText(ReadWholeFile(options_.path), options_.zones, options_.reverse);
+  auto text = ReadFileToString(options_.path);
+  next->file = ParseHostsText(text.ok() ? *text : std::string(), options_.zones, options_.reverse);
   next->inline_entries = inline_table_;
   mtime_ns_ = mtime;
   size_ = st.st_size;

@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
 #include "dns/server_impl.h"
+#include "util/file.h"
 
 namespace netkube::dns {
 
@@ -227,14 +227,12 @@ Status Server::Reload(const std::string& corefile) {
 
 void Server::ReloadIfChanged() {
   Impl& d = *impl_;
-  std::ifstream in(d.options.corefile_path, std::ios::binary);
-  if (!in) {
+  auto read = ReadFileToString(d.options.corefile_path);
+  if (!read.ok()) {
     ServerLog("ERROR", "plugin/reload: cannot read " + d.options.corefile_path);
     return;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = std::move(read).value();
   {
     std::lock_guard<std::mutex> rl(d.reload_mu);
     if (text == d.last_corefile) return;  // unchanged since the last attempt
