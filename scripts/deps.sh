@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev
   libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev libnftnl-dev libmnl-dev
+  libre2-dev libnghttp2-dev
   # tests, fuzzing, benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-dev
   # peers used by tests
@@ -19,6 +20,8 @@ PACKAGES=(
   busybox nginx
   # anchors for the benchmarks
   etcd-server dnsperf knot nsd
+  # anchors for the ingress benchmarks (bench/ingress)
+  wrk haproxy nghttp2-client
 )
 
 missing=()

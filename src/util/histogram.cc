@@ -10,6 +10,12 @@ void Histogram::Observe(double v) {
   sum_ += v;
 }
 
+void Histogram::Merge(const Histogram& other) {
+  for (size_t i = 0; i < kBuckets.size(); ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+}
+
 void Histogram::Render(std::ostream& o, const std::string& name, const std::string& labels) const {
   const std::string sep = labels.empty() ? "" : ",";
   for (size_t i = 0; i < kBuckets.size(); ++i) {

@@ -16,6 +16,8 @@ class Histogram {
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                       0.1,   0.25,   0.5,   1,    2.5,   5};
   void Observe(double v);
+  // Adds `other`'s observations to this one (same buckets).
+  void Merge(const Histogram& other);
   // NAME_bucket{LABELS,le=".."} lines, then NAME_sum and NAME_count.
   // `labels` is "" or `k="v",...` without braces.
   void Render(std::ostream& out, const std::string& name, const std::string& labels) const;

@@ -1,0 +1,230 @@
+#include "ingress/proxy_format.h"
+
+#include <cstdio>
+#include <random>
+
+namespace netkube::ingress {
+namespace {
+
+bool IsHopByHop(std::string_view name) {
+  return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive") ||
+         EqualsIgnoreCase(name, "proxy-connection") || EqualsIgnoreCase(name, "te") ||
+         EqualsIgnoreCase(name, "trailer") || EqualsIgnoreCase(name, "upgrade");
+}
+
+// Headers the proxy sets itself on the way to the backend.
+bool IsForwardingHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "x-forwarded-for") || EqualsIgnoreCase(name, "x-forwarded-host") ||
+         EqualsIgnoreCase(name, "x-forwarded-port") || EqualsIgnoreCase(name, "x-forwarded-proto") ||
+         EqualsIgnoreCase(name, "x-forwarded-scheme") || EqualsIgnoreCase(name, "x-real-ip") ||
+         EqualsIgnoreCase(name, "x-request-id") || EqualsIgnoreCase(name, "x-scheme") ||
+         EqualsIgnoreCase(name, "host");
+}
+
+void AppendHeader(std::string* out, std::string_view name, std::string_view value) {
+  out->append(name);
+  out->append(": ");
+  out->append(value);
+  out->append("\r\n");
+}
+
+void AppendEscaped(std::string* out, std::string_view v) {
+  if (v.empty()) {
+    out->push_back('-');
+    return;
+  }
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02X", c);
+      out->append(buf);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view StatusReason(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Moved Temporarily";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Not Allowed";
+    case 408: return "Request Time-out";
+    case 411: return "Length Required";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request-URI Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Temporarily Unavailable";
+    case 504: return "Gateway Time-out";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+std::string_view HttpDate(time_t now) {
+  thread_local time_t cached_at = 0;
+  thread_local char buf[40];
+  if (now != cached_at) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_at = now;
+  }
+  return buf;
+}
+
+std::string BuildUpstreamHead(const RequestHead& req, const UpstreamHeadParams& p) {
+  std::string out;
+  out.reserve(req.head_size + 320);
+  out.append(req.method);
+  out.push_back(' ');
+  out.append(p.target);
+  out.append(" HTTP/1.1\r\n");
+  AppendHeader(&out, "Host", req.host);
+  for (const HeaderField& h : req.headers) {
+    if (IsHopByHop(h.name) || IsForwardingHeader(h.name)) continue;
+    AppendHeader(&out, h.name, h.value);
+  }
+  if (req.upgrade) {
+    for (const HeaderField& h : req.headers)
+      if (EqualsIgnoreCase(h.name, "upgrade")) AppendHeader(&out, "Upgrade", h.value);
+    AppendHeader(&out, "Connection", "upgrade");
+  }
+  AppendHeader(&out, "X-Request-ID", p.request_id);
+  AppendHeader(&out, "X-Real-IP", p.client_ip);
+  AppendHeader(&out, "X-Forwarded-For", p.client_ip);
+  AppendHeader(&out, "X-Forwarded-Host", req.host);
+  AppendHeader(&out, "X-Forwarded-Port", std::to_string(p.listener_port));
+  std::string_view scheme = p.https ? "https" : "http";
+  AppendHeader(&out, "X-Forwarded-Proto", scheme);
+  AppendHeader(&out, "X-Forwarded-Scheme", scheme);
+  AppendHeader(&out, "X-Scheme", scheme);
+  out.append("\r\n");
+  return out;
+}
+
+void AppendClientHead(std::string* out, const ResponseHead& resp, const ClientHeadParams& p) {
+  out->append(p.client_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out->append(std::to_string(resp.status));
+  out->push_back(' ');
+  out->append(resp.reason.empty() ? StatusReason(resp.status) : resp.reason);
+  out->append("\r\n");
+  AppendHeader(out, "Date", HttpDate(time(nullptr)));
+  AppendHeader(out, "Server", kServerHeader);
+  bool upgrade = resp.status == 101;
+  for (const HeaderField& h : resp.headers) {
+    if (EqualsIgnoreCase(h.name, "server") || EqualsIgnoreCase(h.name, "date")) continue;
+    if (IsHopByHop(h.name) && !(upgrade && EqualsIgnoreCase(h.name, "upgrade"))) continue;
+    if (p.dechunk && EqualsIgnoreCase(h.name, "transfer-encoding")) continue;
+    AppendHeader(out, h.name, h.value);
+  }
+  if (!p.set_cookie.empty()) AppendHeader(out, "Set-Cookie", p.set_cookie);
+  if (upgrade) {
+    AppendHeader(out, "Connection", "upgrade");
+  } else if (!p.keep_alive) {
+    AppendHeader(out, "Connection", "close");
+  } else if (p.client_minor == 0) {
+    AppendHeader(out, "Connection", "keep-alive");
+  }
+  out->append("\r\n");
+}
+
+std::string LocalResponse(int status, bool head_request, bool keep_alive, int client_minor,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string reason(StatusReason(status));
+  std::string body = "<html>\r\n<head><title>" + std::to_string(status) + " " + reason +
+                     "</title></head>\r\n<body>\r\n<center><h1>" + std::to_string(status) + " " + reason +
+                     "</h1></center>\r\n<hr><center>" + kServerHeader + "</center>\r\n</body>\r\n</html>\r\n";
+  std::string out = client_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(status) + " " + reason + "\r\n";
+  AppendHeader(&out, "Date", HttpDate(time(nullptr)));
+  AppendHeader(&out, "Server", kServerHeader);
+  AppendHeader(&out, "Content-Type", "text/html");
+  AppendHeader(&out, "Content-Length", std::to_string(body.size()));
+  for (const auto& [k, v] : headers) AppendHeader(&out, k, v);
+  if (!keep_alive) AppendHeader(&out, "Connection", "close");
+  else if (client_minor == 0) AppendHeader(&out, "Connection", "keep-alive");
+  out += "\r\n";
+  if (!head_request) out += body;
+  return out;
+}
+
+std::string ExpandRewrite(std::string_view rewrite, const std::vector<std::string>& groups) {
+  std::string out;
+  for (size_t i = 0; i < rewrite.size(); ++i) {
+    if (rewrite[i] == '$' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' && rewrite[i + 1] <= '9') {
+      size_t g = rewrite[i + 1] - '0';
+      if (g < groups.size()) out += groups[g];
+      ++i;
+    } else {
+      out.push_back(rewrite[i]);
+    }
+  }
+  return out;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+void AppendAccessLog(std::string* out, const AccessLogEntry& e) {
+  char tbuf[40];
+  struct tm tm;
+  gmtime_r(&e.time, &tm);
+  strftime(tbuf, sizeof(tbuf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  out->append(e.remote_addr);
+  out->append(" - - [");
+  out->append(tbuf);
+  out->append("] \"");
+  AppendEscaped(out, e.method);
+  out->push_back(' ');
+  AppendEscaped(out, e.target);
+  out->append(e.minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+  char nums[160];
+  std::snprintf(nums, sizeof(nums), "%d %llu \"", e.status, static_cast<unsigned long long>(e.body_bytes_sent));
+  out->append(nums);
+  AppendEscaped(out, e.referer);
+  out->append("\" \"");
+  AppendEscaped(out, e.user_agent);
+  std::snprintf(nums, sizeof(nums), "\" %llu %.3f [", static_cast<unsigned long long>(e.request_length),
+                e.request_time);
+  out->append(nums);
+  out->append(e.upstream_name);
+  out->append("] [");
+  out->append(e.alternative_upstream);
+  out->append("] ");
+  if (e.upstream_addr.empty()) {
+    out->append("- - - - ");
+  } else {
+    out->append(e.upstream_addr);
+    std::snprintf(nums, sizeof(nums), " %llu %.3f %d ", static_cast<unsigned long long>(e.upstream_response_length),
+                  e.upstream_response_time < 0 ? 0.0 : e.upstream_response_time, e.upstream_status);
+    out->append(nums);
+  }
+  out->append(e.request_id);
+  out->push_back('\n');
+}
+
+}  // namespace netkube::ingress

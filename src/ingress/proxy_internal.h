@@ -1,0 +1,189 @@
+// The proxy's moving parts, shared by proxy.cc (threads, listeners),
+// proxy_client.cc (one client connection and its requests) and
+// proxy_upstream.cc (backend connections and their keep-alive pool).
+//
+// Ownership: a Worker owns its ClientConns, and the UpstreamConns they use or
+// that sit in its local idle cache. An UpstreamConn in the SharedPool belongs
+// to no worker and is in no epoll set. Objects closed during an epoll batch
+// are deleted after the batch (Worker::Retire), so a later event of the same
+// batch never reaches freed memory.
+//
+// Thread-safety: everything here is used by its worker thread only, except
+// SharedPool (its own mutex) and the Impl's atomics.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "ingress/http1.h"
+#include "ingress/proxy.h"
+#include "ingress/proxy_metrics.h"
+#include "ingress/route_table.h"
+#include "ingress/tls.h"
+
+namespace netkube::ingress {
+
+using Clock = std::chrono::steady_clock;
+int64_t NowMs();
+
+// A byte queue with a read offset (appends at the end, consumes at the front).
+class Buffer {
+ public:
+  size_t size() const { return data_.size() - start_; }
+  bool empty() const { return size() == 0; }
+  std::string_view view() const { return std::string_view(data_).substr(start_); }
+  void Append(std::string_view s) { data_.append(s); }
+  void Consume(size_t n);
+  void Clear() {
+    data_.clear();
+    start_ = 0;
+  }
+  // Room for `n` more bytes at the end: write there, then Commit(written).
+  char* Prepare(size_t n);
+  void Commit(size_t n) { data_.resize(data_.size() - pending_ + n), pending_ = 0; }
+
+ private:
+  std::string data_;
+  size_t start_ = 0;
+  size_t pending_ = 0;
+};
+
+// A non-blocking socket, plain or TLS, with edge-triggered readiness flags.
+struct Sock {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  bool can_read = true;
+  bool can_write = true;
+  bool rdhup = false;  // the peer's FIN was reported: read to the end
+  // > 0 bytes; 0 at EOF; -1 when it would block (flag cleared); -2 on error.
+  ssize_t Read(char* buf, size_t n);
+  ssize_t Write(const char* buf, size_t n);
+  // Reads into `b` while the socket has data and `b` holds < `limit` bytes.
+  // Returns false at EOF or on error (`*eof` tells which).
+  bool ReadInto(Buffer* b, size_t limit, bool* eof, size_t* got);
+  // Writes from `b`; false on error.
+  bool WriteFrom(Buffer* b, size_t* wrote);
+  void Close();
+};
+
+class Worker;
+class ClientConn;
+
+struct Handler {
+  virtual ~Handler() = default;
+  virtual void OnEvents(uint32_t events) = 0;
+};
+
+class UpstreamConn : public Handler {
+ public:
+  UpstreamConn(Worker* worker, std::string key) : worker_(worker), key_(std::move(key)) {}
+  ~UpstreamConn() override { sock_.Close(); }
+  void OnEvents(uint32_t events) override;
+
+  Worker* worker_;
+  const std::string key_;  // "ip:port" or "ip:port/tls"
+  Sock sock_;
+  bool connecting_ = false;
+  bool handshaking_ = false;
+  ClientConn* client_ = nullptr;  // the request using it; nullptr when idle
+  Buffer in_, out_;
+  int requests_ = 0;
+  int64_t idle_since_ms_ = 0;
+  bool reused_ = false;  // served a request before the current one
+};
+
+// Idle keep-alive connections shared by every worker.
+class SharedPool {
+ public:
+  explicit SharedPool(int max_idle) : max_idle_(max_idle) {}
+  ~SharedPool();
+  // An idle connection for `key`, newest first; nullptr when none.
+  UpstreamConn* Take(const std::string& key);
+  // Keeps `c` (already out of every epoll set); false when the pool is full.
+  bool Put(UpstreamConn* c);
+  // Closes connections idle longer than `timeout_ms`.
+  void Expire(int64_t now_ms, int timeout_ms);
+  std::atomic<int> idle_total{0};  // shared + every worker's local idle (approximate)
+  const int max_idle_;
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<UpstreamConn*>> idle_;  // guarded by mu_
+};
+
+struct ProxyShared {
+  ProxyOptions options;
+  std::shared_ptr<const RouteTable> table;  // atomic_load/atomic_store
+  std::unique_ptr<TlsContexts> tls;
+  std::unique_ptr<ProxyStats> stats;
+  std::unique_ptr<SharedPool> pool;
+  std::atomic<bool> stopping{false};
+};
+
+class Worker {
+ public:
+  Worker(ProxyShared* shared, int index) : shared_(shared), index_(index) {}
+  ~Worker();
+  Status Init(int http_fd, int https_fd);
+  void Run();
+  void Wake();  // from another thread: leave epoll_wait
+
+  // Registers `fd` (edge-triggered, in and out) for `h`.
+  bool Watch(int fd, Handler* h);
+  void Unwatch(int fd);
+  // Deletes `h` after the current batch.
+  void Retire(Handler* h) { retired_.push_back(h); }
+
+  // Upstream connections: a pooled one for `key` or a new one to `addr`.
+  UpstreamConn* Checkout(const std::string& key);
+  UpstreamConn* Connect(const std::string& key, const sockaddr_storage& addr, socklen_t len, bool tls);
+  // Returns a finished connection for reuse, or closes it.
+  void Release(UpstreamConn* c, bool reusable);
+  void DropIdle(UpstreamConn* c);  // an idle local connection closed by its peer
+
+  void Log(std::string_view line);
+  ProxyShared* shared() const { return shared_; }
+  int index() const { return index_; }
+  std::unordered_map<ClientConn*, std::unique_ptr<ClientConn>>& clients() { return clients_; }
+
+ private:
+  void Accept(int fd, bool tls);
+  void Sweep(int64_t now_ms);
+  void FlushLog();
+
+  ProxyShared* shared_;
+  const int index_;
+  int epfd_ = -1;
+  int wake_fd_ = -1;
+  int http_fd_ = -1, https_fd_ = -1;
+  std::unordered_map<ClientConn*, std::unique_ptr<ClientConn>> clients_;
+  std::unordered_map<std::string, std::vector<UpstreamConn*>> local_idle_;
+  std::vector<Handler*> retired_;
+  std::string log_;
+  int64_t last_sweep_ms_ = 0;
+  int64_t last_flush_ms_ = 0;
+
+  struct ListenerHandler : Handler {
+    Worker* w;
+    int fd;
+    bool tls;
+    void OnEvents(uint32_t) override { w->Accept(fd, tls); }
+  };
+  ListenerHandler http_listener_, https_listener_;
+  struct WakeHandler : Handler {
+    int fd;
+    void OnEvents(uint32_t) override;
+  } wake_handler_;
+};
+
+}  // namespace netkube::ingress
