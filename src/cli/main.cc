@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   netkube::cli::AddServerCommand(app, &rc);
   netkube::cli::AddAgentCommand(app, &rc);
   netkube::cli::AddDnsCommand(app, &rc);
+  netkube::cli::AddIngressCommand(app, &rc);
   netkube::cli::AddServiceCommand(app, &rc);
   netkube::cli::AddImageCommands(app, &rc);
   netkube::cli::AddVersionCommand(app, &rc);
