@@ -13,7 +13,7 @@ namespace {
 
 struct UpFlags {
   cluster::UpOptions options;
-  std::string name, config_file, pod_cidr, service_cidr, node_cidr, network, cni, dns, images,
+  std::string name, config_file, pod_cidr, service_cidr, node_cidr, network, cni, dns, ingress, images,
       load_balancer_pool;
   int nodes = 0;
   double wait_seconds = 300;
@@ -43,6 +43,7 @@ int RunUp(UpFlags& f) {
   if (!f.network.empty()) c.network = f.network;
   if (!f.cni.empty()) c.cni = f.cni;
   if (!f.dns.empty()) c.dns = f.dns;
+  if (!f.ingress.empty()) c.ingress = f.ingress;
   if (!f.images.empty()) c.images_file = f.images;
   if (!f.load_balancer_pool.empty()) c.load_balancer_pool = f.load_balancer_pool;
   f.options.wait = std::chrono::milliseconds(static_cast<int64_t>(f.wait_seconds * 1000));
@@ -59,6 +60,9 @@ void AddClusterCommands(CLI::App& app, int* rc) {
   up->add_option("--network", f->network, "cross-node pod traffic: vxlan (default) or routed");
   up->add_option("--cni", f->cni, "netkube (default), bridge (the reference plugins) or none");
   up->add_option("--dns", f->dns, "netkube (default: the coredns Deployment, kube-dns Service) or none");
+  up->add_option("--ingress", f->ingress,
+                 "netkube (default: the ingress-nginx controller, IngressClass nginx, in namespace ingress-nginx) "
+                 "or none");
   up->add_option("--pod-cidr", f->pod_cidr, "pod range, a /24 per node (default 10.244.0.0/16)");
   up->add_option("--service-cidr", f->service_cidr, "Service ClusterIP range (default 10.96.0.0/12)");
   up->add_option("--node-cidr", f->node_cidr, "node network (default 172.18.0.0/16, or the next free 172.N.0.0/16)");

@@ -58,8 +58,8 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
     if (const auto& net = root["networking"]) {
       if (!net.IsMap()) return Status::BadRequest(origin + ": networking must be a mapping");
       if (Status st = Unknown(origin, "networking.", net,
-                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "dns", "apiServerPort",
-                               "loadBalancerPool"});
+                              {"podCIDR", "serviceCIDR", "nodeCIDR", "network", "cni", "dns", "ingress",
+                               "apiServerPort", "loadBalancerPool"});
           !st.ok())
         return st;
       if (net["podCIDR"]) config->pod_cidr = net["podCIDR"].as<std::string>();
@@ -68,6 +68,7 @@ Status ParseConfigYaml(std::string_view yaml, const std::string& base_dir, const
       if (net["network"]) config->network = net["network"].as<std::string>();
       if (net["cni"]) config->cni = net["cni"].as<std::string>();
       if (net["dns"]) config->dns = net["dns"].as<std::string>();
+      if (net["ingress"]) config->ingress = net["ingress"].as<std::string>();
       if (net["apiServerPort"]) config->api_port = net["apiServerPort"].as<int>();
       if (net["loadBalancerPool"]) config->load_balancer_pool = net["loadBalancerPool"].as<std::string>();
     }

@@ -18,6 +18,8 @@
 //     nodeCIDR: 172.18.0.0/16
 //     network: vxlan                   # or routed
 //     cni: netkube                     # or bridge, none
+//     dns: netkube                     # or none (no coredns Deployment / kube-dns Service)
+//     ingress: netkube                 # or none (no ingress-nginx controller)
 //     loadBalancerPool: 172.18.255.200-172.18.255.250   # FIRST-LAST, inside nodeCIDR
 //   images: ./catalog.yaml             # an extra images catalog (relative to the file)
 //
@@ -50,6 +52,7 @@ struct ClusterConfig {
   std::string network = "vxlan";  // vxlan | routed
   std::string cni = "netkube";    // netkube | bridge | none
   std::string dns = "netkube";    // netkube (the coredns Deployment) | none
+  std::string ingress = "netkube";  // netkube (the ingress-nginx controller) | none
   std::string images_file;        // "" = built-in catalog only
   int api_port = 0;               // host loopback port of the API; 0 = 6443 or the next free
   // --load-balancer-pool FIRST-LAST: the addresses LoadBalancer Services get,

@@ -24,6 +24,7 @@ networking:
   network: routed
   cni: bridge
   dns: none
+  ingress: none
   loadBalancerPool: 192.168.7.200-192.168.7.220
 images: extra.yaml
 )",
@@ -42,6 +43,7 @@ images: extra.yaml
   EXPECT_EQ(c.network, "routed");
   EXPECT_EQ(c.cni, "bridge");
   EXPECT_EQ(c.dns, "none");
+  EXPECT_EQ(c.ingress, "none");
   EXPECT_EQ(c.load_balancer_pool, "192.168.7.200-192.168.7.220");
   EXPECT_EQ(c.images_file, "/etc/nk/extra.yaml");
 }
@@ -51,6 +53,8 @@ TEST(ConfigTest, EmptyFileKeepsDefaults) {
   ASSERT_TRUE(ParseConfigYaml("", ".", "x", &c).ok());
   EXPECT_EQ(c.name, "netkube");
   EXPECT_EQ(c.pod_cidr, "10.244.0.0/16");
+  EXPECT_EQ(c.dns, "netkube");
+  EXPECT_EQ(c.ingress, "netkube");
 }
 
 TEST(ConfigTest, Errors) {

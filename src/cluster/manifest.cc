@@ -28,6 +28,8 @@ StatusOr<std::vector<json>> CoreDnsObjects(const std::string& cluster_dns) {
   return objects;
 }
 
+StatusOr<std::vector<json>> IngressObjects() { return apiserver::YamlDocumentsToJson(IngressManifestYaml()); }
+
 Status ApplyObjects(client::Client& client, const std::vector<json>& objects) {
   for (const auto& o : objects) {
     std::string api_version = o.value("apiVersion", ""), kind = o.value("kind", "");

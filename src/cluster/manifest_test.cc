@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "apiserver/decode.h"
 
 namespace netkube::cluster {
@@ -86,6 +88,80 @@ TEST(ManifestTest, CoreDnsManifestShape) {
   std::vector<std::string> ports;
   for (const auto& p : svc["spec"]["ports"]) ports.push_back(std::string(p["name"]) + "/" + std::string(p["protocol"]));
   EXPECT_EQ(ports, (std::vector<std::string>{"dns/UDP", "dns-tcp/TCP", "metrics/TCP"}));
+}
+
+TEST(ManifestTest, IngressManifestShape) {
+  auto objects = IngressObjects();
+  ASSERT_TRUE(objects.ok()) << objects.status().message();
+  std::vector<std::string> kinds;
+  for (const auto& o : *objects) kinds.push_back(o["kind"]);
+  // The Namespace first: ApplyObjects creates in order.
+  EXPECT_EQ(kinds, (std::vector<std::string>{"Namespace", "ServiceAccount", "ConfigMap", "Service", "Deployment",
+                                             "IngressClass"}));
+  for (const auto& o : *objects) {
+    EXPECT_NE(o["kind"], "Role");  // no RBAC kinds, no webhook
+    if (o["kind"] == "Namespace" || o["kind"] == "IngressClass") {
+      EXPECT_FALSE(o["metadata"].contains("namespace"));
+    } else {
+      EXPECT_EQ(o["metadata"]["namespace"], "ingress-nginx") << o["kind"];
+    }
+  }
+  const auto& ns = (*objects)[0];
+  EXPECT_EQ(ns["metadata"]["name"], "ingress-nginx");
+  EXPECT_EQ(ns["metadata"]["labels"]["app.kubernetes.io/name"], "ingress-nginx");
+  EXPECT_EQ(ns["metadata"]["labels"]["app.kubernetes.io/instance"], "ingress-nginx");
+  EXPECT_EQ((*objects)[1]["metadata"]["name"], "ingress-nginx");
+  EXPECT_EQ((*objects)[2]["metadata"]["name"], "ingress-nginx-controller");
+
+  const auto& svc = (*objects)[3];
+  EXPECT_EQ(svc["metadata"]["name"], "ingress-nginx-controller");
+  EXPECT_EQ(svc["spec"]["type"], "LoadBalancer");
+  std::vector<std::string> ports;
+  for (const auto& p : svc["spec"]["ports"])
+    ports.push_back(std::string(p["name"]) + ":" + std::to_string(int(p["port"])) + "->" +
+                    std::string(p["targetPort"]) + "/" + std::string(p["appProtocol"]));
+  EXPECT_EQ(ports, (std::vector<std::string>{"http:80->http/http", "https:443->https/https"}));
+
+  const auto& deploy = (*objects)[4];
+  EXPECT_EQ(deploy["metadata"]["name"], "ingress-nginx-controller");
+  EXPECT_EQ(deploy["metadata"]["labels"]["app.kubernetes.io/component"], "controller");
+  EXPECT_EQ(deploy["spec"]["replicas"], 1);
+  const auto& tmpl = deploy["spec"]["template"];
+  for (const char* l : {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"}) {
+    EXPECT_EQ(deploy["spec"]["selector"]["matchLabels"][l], tmpl["metadata"]["labels"][l]) << l;
+    EXPECT_EQ(svc["spec"]["selector"][l], tmpl["metadata"]["labels"][l]) << l;
+  }
+  const auto& pod = tmpl["spec"];
+  EXPECT_EQ(pod["serviceAccountName"], "ingress-nginx");
+  EXPECT_EQ(pod["nodeSelector"]["node-role.kubernetes.io/control-plane"], "");
+  EXPECT_EQ(pod["tolerations"][0]["key"], "node-role.kubernetes.io/control-plane");
+  const auto& c = pod["containers"][0];
+  EXPECT_EQ(std::string(c["image"]).rfind("registry.k8s.io/ingress-nginx/controller:", 0), 0u);
+  EXPECT_EQ(c["args"][0], "/nginx-ingress-controller");
+  std::vector<std::string> args(c["args"].begin(), c["args"].end());
+  for (const char* want : {"--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller",
+                           "--election-id=ingress-nginx-leader", "--controller-class=k8s.io/ingress-nginx",
+                           "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller"})
+    EXPECT_NE(std::find(args.begin(), args.end(), want), args.end()) << want;
+  EXPECT_EQ(c["env"][0]["name"], "POD_NAME");
+  EXPECT_EQ(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+  EXPECT_EQ(c["env"][1]["name"], "POD_NAMESPACE");
+  EXPECT_EQ(c["env"][1]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
+  std::vector<std::string> cports;
+  for (const auto& p : c["ports"])
+    cports.push_back(std::string(p["name"]) + ":" + std::to_string(int(p["containerPort"])) + ":" +
+                     std::to_string(int(p["hostPort"])));
+  EXPECT_EQ(cports, (std::vector<std::string>{"http:80:80", "https:443:443"}));
+  for (const char* probe : {"readinessProbe", "livenessProbe"}) {
+    EXPECT_EQ(c[probe]["httpGet"]["path"], "/healthz") << probe;
+    EXPECT_EQ(c[probe]["httpGet"]["port"], 10254) << probe;
+  }
+  EXPECT_EQ(c["readinessProbe"]["initialDelaySeconds"], 0);  // `netkube up` waits for Ready
+
+  const auto& ic = (*objects)[5];
+  EXPECT_EQ(ic["metadata"]["name"], "nginx");
+  EXPECT_EQ(ic["spec"]["controller"], "k8s.io/ingress-nginx");
+  EXPECT_EQ(ic["metadata"]["annotations"]["ingressclass.kubernetes.io/is-default-class"], "true");
 }
 
 }  // namespace

@@ -147,6 +147,9 @@ StatusOr<ClusterPlan> MakePlan(const ClusterConfig& config, const Environment& e
   plan.network = config.network;
   plan.cni = config.cni;
   plan.dns = config.dns;
+  if (config.ingress != "netkube" && config.ingress != "none")
+    return Status::Invalid("invalid --ingress \"" + config.ingress + "\": want netkube or none");
+  plan.ingress = config.ingress;
   plan.images_file = config.images_file;
 
   // Nodes.

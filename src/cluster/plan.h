@@ -61,6 +61,7 @@ struct ClusterPlan {
   std::string load_balancer_pool; // the server's --load-balancer-pool: "172.18.255.200-172.18.255.250"
   std::string network, cni, images_file;
   std::string dns = "netkube";    // netkube: the coredns Deployment and kube-dns Service; none
+  std::string ingress = "netkube";  // netkube: manifests/ingress-nginx.yaml (namespace ingress-nginx); none
   int api_port = 6443;            // host loopback port
   std::string api_url;            // "https://127.0.0.1:6443" (the user's kubeconfig)
   std::string node_api_url;       // "https://172.18.0.2:6443" (the agents' kubeconfig)

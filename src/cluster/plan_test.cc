@@ -32,6 +32,8 @@ TEST(PlanTest, DefaultsOneNode) {
   EXPECT_EQ(p.node_cidr, "172.18.0.0/16");
   EXPECT_EQ(p.gateway_ip, "172.18.0.1");
   EXPECT_EQ(p.cluster_dns, "10.96.0.10");
+  EXPECT_EQ(p.dns, "netkube");
+  EXPECT_EQ(p.ingress, "netkube");
   EXPECT_EQ(p.load_balancer_pool, "172.18.255.200-172.18.255.250");
   EXPECT_EQ(p.api_port, 6443);
   EXPECT_EQ(p.api_url, "https://127.0.0.1:6443");
@@ -124,6 +126,8 @@ TEST(PlanTest, Errors) {
   EXPECT_NE(with([](ClusterConfig& c) { c.network = "geneve"; }).find("invalid --network"), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.cni = "calico"; }).find("invalid --cni"), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.dns = "kube-dns"; }).find("invalid --dns \"kube-dns\""), std::string::npos);
+  EXPECT_NE(with([](ClusterConfig& c) { c.ingress = "nginx"; }).find("invalid --ingress \"nginx\": want netkube or none"),
+            std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.node_count = -1; }).find("invalid --nodes"), std::string::npos);
   EXPECT_NE(with([](ClusterConfig& c) { c.nodes = {NodeConfig{}, NodeConfig{}}; }).find("role control-plane"),
             std::string::npos);

@@ -56,6 +56,7 @@ std::string PlanToJson(const ClusterPlan& p) {
             {"network", p.network},
             {"cni", p.cni},
             {"dns", p.dns},
+            {"ingress", p.ingress},
             {"imagesFile", p.images_file},
             {"apiPort", p.api_port},
             {"apiURL", p.api_url},
@@ -84,6 +85,7 @@ StatusOr<ClusterPlan> ParsePlanJson(const std::string& text, const std::string& 
     p.network = j.value("network", "vxlan");
     p.cni = j.value("cni", "netkube");
     p.dns = j.value("dns", "netkube");
+    p.ingress = j.value("ingress", "none");  // absent: a cluster made before netkube deployed ingress
     p.images_file = j.value("imagesFile", "");
     p.api_port = j.value("apiPort", 6443);
     p.api_url = j.value("apiURL", "");

@@ -32,6 +32,11 @@ TEST(StateTest, PlanRoundTrip) {
   EXPECT_EQ(back->nodes[0].taints, p.nodes[0].taints);
   EXPECT_EQ(back->user_kubeconfig, "/root/.kube/config");
   EXPECT_EQ(back->load_balancer_pool, "172.18.255.200-172.18.255.250");
+  EXPECT_EQ(back->ingress, "netkube");
+  // A cluster.json from before ingress was deployed: none.
+  auto old = ParsePlanJson(R"({"name": "old", "dir": "/s/clusters/old"})", "cluster.json");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->ingress, "none");
   EXPECT_FALSE(ParsePlanJson("{", "cluster.json").ok());
   EXPECT_NE(ParsePlanJson("{}", "cluster.json").status().message().find("cluster.json"), std::string::npos);
 }

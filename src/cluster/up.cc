@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "apiserver/certs.h"
 #include "client/http_client.h"
@@ -209,7 +211,13 @@ int Up(const UpOptions& options) {
     if (!st.ok()) return Fail(plan, steps, "Installing cluster DNS", st, false);
     steps.Done("Installing cluster DNS (coredns, kube-dns " + plan.cluster_dns + ")");
   }
-
+  // Also without a CNI (its pod then waits Pending).
+  if (plan.ingress != "none") {
+    auto objects = IngressObjects();
+    Status st = objects.ok() ? ApplyObjects(**client, *objects) : objects.status();
+    if (!st.ok()) return Fail(plan, steps, "Installing the ingress controller", st, false);
+    steps.Done("Installing the ingress controller (ingress-nginx, IngressClass nginx)");
+  }
 
   if (plan.cni != "none") {
     Status st = PollUntil(deadline, [&]() -> Status {
@@ -219,17 +227,22 @@ int Up(const UpOptions& options) {
         if (!ConditionTrue(n, "Ready"))
           return Status::Unavailable("node " + n["metadata"].value("name", "") + " is not Ready");
       }
-      auto pods = (*client)->List(pod_kind, "kube-system", {});
-      if (!pods.ok()) return Status::Unavailable(pods.status().message());
-      if ((*pods)["items"].empty()) return Status::Unavailable("no kube-system pods yet");
-      for (const auto& p : (*pods)["items"]) {
-        std::string phase = p.contains("status") ? p["status"].value("phase", "") : "";
-        // Running with every container ready (kubectl's "1/1 Running"). The
-        // pod's Ready condition can lag: the node lifecycle controller marks
-        // pods of a node that was NotReady, and the agent heals it later.
-        if (phase != "Running" || !ConditionTrue(p, "ContainersReady"))
-          return Status::Unavailable("pod kube-system/" + p["metadata"].value("name", "") + " is not Running (" +
-                                     (phase.empty() ? "Pending" : phase) + ")");
+      // The system pods and the ingress controller's, waited for together.
+      std::vector<std::string> namespaces = {"kube-system"};
+      if (plan.ingress != "none") namespaces.push_back("ingress-nginx");
+      for (const std::string& ns : namespaces) {
+        auto pods = (*client)->List(pod_kind, ns, {});
+        if (!pods.ok()) return Status::Unavailable(pods.status().message());
+        if ((*pods)["items"].empty()) return Status::Unavailable("no " + ns + " pods yet");
+        for (const auto& p : (*pods)["items"]) {
+          std::string phase = p.contains("status") ? p["status"].value("phase", "") : "";
+          // Running with every container ready (kubectl's "1/1 Running"). The
+          // pod's Ready condition can lag: the node lifecycle controller marks
+          // pods of a node that was NotReady, and the agent heals it later.
+          if (phase != "Running" || !ConditionTrue(p, "ContainersReady"))
+            return Status::Unavailable("pod " + ns + "/" + p["metadata"].value("name", "") + " is not Running (" +
+                                       (phase.empty() ? "Pending" : phase) + ")");
+        }
       }
       return Status::OK();
     });
