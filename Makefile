@@ -42,7 +42,7 @@ fuzz: deps
 	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target json_body_fuzz protobuf_fuzz smp_fuzz api_request_fuzz \
 	  spdy_fuzz websocket_fuzz http_fuzz wget_fuzz cni_types_fuzz catalog_fuzz cluster_config_fuzz dns_message_fuzz corefile_fuzz \
-	  ingress_compile_fuzz
+	  ingress_compile_fuzz ingress_http_fuzz
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz

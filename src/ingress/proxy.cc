@@ -143,6 +143,15 @@ void Worker::Accept(int lfd, bool tls) {
   }
 }
 
+const std::shared_ptr<const RouteTable>& Worker::CurrentTable() {
+  uint64_t v = shared_->table_version.load(std::memory_order_acquire);
+  if (v != table_version_) {
+    table_ = std::atomic_load(&shared_->table);
+    table_version_ = v;
+  }
+  return table_;
+}
+
 void Worker::Log(std::string_view line) {
   log_.append(line);
   if (log_.size() > 32 * 1024) FlushLog();
@@ -277,6 +286,7 @@ class Proxy::Impl {
     std::lock_guard<std::mutex> lock(routes_mu_);
     auto errors = shared_.tls->Update(table);
     std::atomic_store(&shared_.table, std::move(table));
+    shared_.table_version.fetch_add(1, std::memory_order_release);
     shared_.stats->route_tables++;
     shared_.stats->last_table_time = time(nullptr);
     for (const auto& [secret, err] : errors) {

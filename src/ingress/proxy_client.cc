@@ -369,7 +369,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   canary_ = false;
   route_ = nullptr;
   backend_ = nullptr;
-  table_ = std::atomic_load(&w_->shared()->table);
+  if (table_ != w_->CurrentTable()) table_ = w_->CurrentTable();
 
   bool has_body = head.framing != Framing::kNone;
   auto local = [&](int status, std::vector<std::pair<std::string, std::string>> headers, const std::string& why) {

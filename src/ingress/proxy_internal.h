@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -36,26 +37,36 @@ namespace netkube::ingress {
 using Clock = std::chrono::steady_clock;
 int64_t NowMs();
 
-// A byte queue with a read offset (appends at the end, consumes at the front).
+// A byte queue with a read offset (appends at the end, consumes at the
+// front). Storage is not zero-filled, so reading into it costs no memset.
 class Buffer {
  public:
-  size_t size() const { return data_.size() - start_; }
-  bool empty() const { return size() == 0; }
-  std::string_view view() const { return std::string_view(data_).substr(start_); }
-  void Append(std::string_view s) { data_.append(s); }
-  void Consume(size_t n);
-  void Clear() {
-    data_.clear();
-    start_ = 0;
+  size_t size() const { return end_ - start_; }
+  bool empty() const { return end_ == start_; }
+  std::string_view view() const { return std::string_view(data_.get() + start_, end_ - start_); }
+  void Append(std::string_view s) {
+    std::memcpy(Prepare(s.size()), s.data(), s.size());
+    end_ += s.size();
   }
+  void Consume(size_t n) {
+    start_ += n;
+    if (start_ >= end_) start_ = end_ = 0;
+  }
+  void Clear() { start_ = end_ = 0; }
   // Room for `n` more bytes at the end: write there, then Commit(written).
   char* Prepare(size_t n);
-  void Commit(size_t n) { data_.resize(data_.size() - pending_ + n), pending_ = 0; }
+  void Commit(size_t n) { end_ += n; }
+  // Frees the storage of an empty buffer (idle connections keep none).
+  void Shrink() {
+    if (empty() && cap_ > 16 * 1024) {
+      data_.reset();
+      cap_ = 0;
+    }
+  }
 
  private:
-  std::string data_;
-  size_t start_ = 0;
-  size_t pending_ = 0;
+  std::unique_ptr<char[]> data_;
+  size_t cap_ = 0, start_ = 0, end_ = 0;
 };
 
 // A non-blocking socket, plain or TLS, with edge-triggered readiness flags.
@@ -124,6 +135,7 @@ class SharedPool {
 struct ProxyShared {
   ProxyOptions options;
   std::shared_ptr<const RouteTable> table;  // atomic_load/atomic_store
+  std::atomic<uint64_t> table_version{0};   // bumped after each store
   std::unique_ptr<TlsContexts> tls;
   std::unique_ptr<ProxyStats> stats;
   std::unique_ptr<SharedPool> pool;
@@ -151,6 +163,10 @@ class Worker {
   void Release(UpstreamConn* c, bool reusable);
   void DropIdle(UpstreamConn* c);  // an idle local connection closed by its peer
 
+  // The current route table; reloaded only when the version moved, so the
+  // request path takes no lock.
+  const std::shared_ptr<const RouteTable>& CurrentTable();
+
   void Log(std::string_view line);
   ProxyShared* shared() const { return shared_; }
   int index() const { return index_; }
@@ -169,6 +185,8 @@ class Worker {
   std::unordered_map<ClientConn*, std::unique_ptr<ClientConn>> clients_;
   std::unordered_map<std::string, std::vector<UpstreamConn*>> local_idle_;
   std::vector<Handler*> retired_;
+  std::shared_ptr<const RouteTable> table_;
+  uint64_t table_version_ = 0;
   std::string log_;
   int64_t last_sweep_ms_ = 0;
   int64_t last_flush_ms_ = 0;

@@ -20,22 +20,21 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
-void Buffer::Consume(size_t n) {
-  start_ += n;
-  if (start_ >= data_.size()) {
-    data_.clear();
-    start_ = 0;
-  } else if (start_ > 64 * 1024 && start_ * 2 > data_.size()) {
-    data_.erase(0, start_);
-    start_ = 0;
-  }
-}
-
 char* Buffer::Prepare(size_t n) {
-  size_t old = data_.size();
-  data_.resize(old + n);
-  pending_ = n;
-  return data_.data() + old;
+  if (end_ + n <= cap_) return data_.get() + end_;
+  size_t live = end_ - start_;
+  if (live + n <= cap_ && start_ > 0) {
+    std::memmove(data_.get(), data_.get() + start_, live);
+  } else {
+    size_t cap = std::max<size_t>({cap_ * 2, live + n, 4096});
+    std::unique_ptr<char[]> next(new char[cap]);
+    if (live) std::memcpy(next.get(), data_.get() + start_, live);
+    data_ = std::move(next);
+    cap_ = cap;
+  }
+  start_ = 0;
+  end_ = live;
+  return data_.get() + end_;
 }
 
 ssize_t Sock::Read(char* buf, size_t n) {
