@@ -114,7 +114,12 @@ StatusOr<std::string> BuildConflist(const InstallOptions& options, const SubnetE
   json plugins = json::array();
   if (options.plugin == "netkube") {
     list["cniVersion"] = "1.1.0";
-    json p = {{"type", "netkube-cni"}, {"mode", options.mode}, {"mtu", subnet.mtu}};
+    // portMappings: the runtime passes the pods' hostPorts in runtimeConfig
+    // and netkube-cni programs them itself (hostport.h), so no portmap.
+    json p = {{"type", "netkube-cni"},
+              {"mode", options.mode},
+              {"mtu", subnet.mtu},
+              {"capabilities", {{"portMappings", true}}}};
     if (options.mode == "bridge") {
       p["bridge"] = "cni0";
       p["hairpinMode"] = true;

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cni/invoker.h"
 #include "cni/plugin_config.h"
+#include "cni/port_mapping.h"
 
 namespace netkube::cni {
 namespace {
@@ -63,6 +65,24 @@ TEST(ConflistTest, NetkubeBridgeParsesAsThePluginReadsIt) {
   EXPECT_EQ(c->mtu, 1450);
   EXPECT_EQ(c->range.subnet.ToString(), "10.244.1.0/24");
   EXPECT_EQ(c->data_dir, kDefaultDataDir);
+}
+
+// netkube-cni declares portMappings, so the runtime's hostPorts reach it
+// through runtimeConfig.
+TEST(ConflistTest, NetkubeDeclaresPortMappings) {
+  auto text = BuildConflist(InstallOptions{}, SubnetEnv{.subnet = "10.244.1.0/24"});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(json::parse(*text)["plugins"][0]["capabilities"]["portMappings"], true);
+  auto list = NetworkConfigList::Parse(*text);
+  ASSERT_TRUE(list.ok());
+  std::string args = PortMappingsCapabilityArgs({{.host_port = 8080, .container_port = 80, .protocol = "tcp"}});
+  auto request = Invoker::RequestConfig(*list, 0, "ADD", "", args, nullptr);
+  ASSERT_TRUE(request.ok());
+  auto c = PluginConfig::Parse(*request);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->port_mappings.size(), 1u);
+  EXPECT_EQ(c->port_mappings[0].host_port, 8080);
+  EXPECT_EQ(c->port_mappings[0].container_port, 80);
 }
 
 TEST(ConflistTest, NetkubeRoutedWithDataDir) {

@@ -88,7 +88,7 @@ StatusOr<std::string> Invoker::FindPlugin(const std::string& type) const {
 }
 
 StatusOr<Invoker::Output> Invoker::Exec(const std::string& path, const std::vector<std::string>& env,
-                                        const std::string& input) {
+                                        const std::string& input, const std::vector<std::string>& args) {
   std::vector<std::string> envs;
   for (char** e = environ; *e != nullptr; ++e) {
     if (std::strncmp(*e, "CNI_", 4) != 0) envs.emplace_back(*e);
@@ -113,10 +113,13 @@ StatusOr<Invoker::Output> Invoker::Exec(const std::string& path, const std::vect
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  std::string arg0 = path;
-  char* argv[] = {arg0.data(), nullptr};
+  std::vector<std::string> arg_strings = {path};
+  arg_strings.insert(arg_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : arg_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, path.c_str(), &fa, nullptr, argv, envp.data());
+  int rc = posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   close(in[0]);
   close(out[1]);

@@ -61,10 +61,11 @@ class Invoker {
     int exit_code = 0;
     std::string out, err;
   };
-  // Executes `path` with the calling process's environment minus CNI_*,
-  // plus `env`, feeding `input` on stdin. The error is only for failing to
-  // run it; a non-zero exit is in Output.
-  static StatusOr<Output> Exec(const std::string& path, const std::vector<std::string>& env, const std::string& input);
+  // Executes `path` (with `args` after argv[0]) with the calling process's
+  // environment minus CNI_*, plus `env`, feeding `input` on stdin. The error
+  // is only for failing to run it; a non-zero exit is in Output.
+  static StatusOr<Output> Exec(const std::string& path, const std::vector<std::string>& env, const std::string& input,
+                               const std::vector<std::string>& args = {});
 
   // Derives the request configuration of one plugin (see above). Exposed for
   // tests. prev_result/valid_attachments/capability_args are JSON text or "".

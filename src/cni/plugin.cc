@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cni/hostport.h"
+#include "cni/nft_command.h"
 #include "netlink/netns.h"
 #include "netlink/sysctl.h"
 
@@ -175,12 +177,20 @@ StatusOr<Result> CmdAdd(const RuntimeConf& rc, const PluginConfig& config) {
   bool routed = config.mode == PluginConfig::Mode::kRouted;
   s = ConfigurePod(*ns, rc, plan, routed ? &link->mac : nullptr);
   if (!s.ok()) return fail(s);
+  if (!config.port_mappings.empty()) {
+    Hostports hostports(config.HostportDir(), NewNftCommandExecutor());
+    s = hostports.Add({rc.container_id, ip->ToString(), config.port_mappings});
+    if (!s.ok()) return fail(s);
+    for (const auto& why : hostports.skipped()) std::fprintf(stderr, "netkube-cni: not mapped: %s\n", why.c_str());
+  }
   return BuildResult(config, rc, plan, link->mac.ToString());
 }
 
 Status CmdDel(const RuntimeConf& rc, const PluginConfig& config) {
+  // The container's hostPorts, from its record (runtimeConfig is not needed).
+  Status first = Hostports(config.HostportDir(), NewNftCommandExecutor()).Del(rc.container_id);
   Ipam ipam(config.IpamDir(), config.range);
-  Status first = ipam.Release({rc.container_id, rc.ifname});
+  if (Status s = ipam.Release({rc.container_id, rc.ifname}); first.ok()) first = s;
   if (!rc.netns.empty()) {
     auto ns = NetNs::Open(rc.netns);
     if (ns.ok()) {
@@ -233,7 +243,8 @@ Status CmdCheck(const RuntimeConf& rc, const PluginConfig& config) {
     if (!bridge.ok()) return bridge.status();
     if (veth->master_index != bridge->index) return Status::Internal(veth->name + " is not a port of " + config.bridge);
   }
-  return Status::OK();
+  return Hostports(config.HostportDir(), NewNftCommandExecutor())
+      .Check({rc.container_id, want->addr.ToString(), config.port_mappings});
 }
 
 Status CmdStatus(const PluginConfig& config) {
@@ -248,6 +259,9 @@ Status CmdGc(const PluginConfig& config) {
   std::vector<Attachment> valid = config.valid_attachments.value_or(std::vector<Attachment>{});
   Ipam ipam(config.IpamDir(), config.range);
   Status first = ipam.GarbageCollect(valid);
+  std::vector<std::string> containers;
+  for (const auto& a : valid) containers.push_back(a.container_id);
+  if (Status s = Hostports(config.HostportDir(), NewNftCommandExecutor()).Gc(containers); first.ok()) first = s;
   if (config.mode != PluginConfig::Mode::kBridge) return first;
   // Host veths of attachments that no longer exist (their namespaces are gone
   // but the kernel may not have removed them yet, or DEL never ran).

@@ -16,12 +16,17 @@
 //   proxy ARP to answer), default via 169.254.1.1.
 //   REQUIRES: the node has some IPv4 address (lo up is enough), or it cannot
 //   ARP for its pods.
-// DEL: releases the address, deletes the pod interface (which removes the
-//   pair) and the host veth; anything already missing is success.
-// CHECK: the interface, address, host side and reservation of prevResult.
+// ADD with runtimeConfig.portMappings (the portMappings capability): DNAT
+//   from the node's addresses to the pod in the node's `ip netkube-hostport`
+//   table (hostport.h, hostport_table.h); a failure undoes the ADD.
+// DEL: removes the container's hostPorts (from its record), releases the
+//   address, deletes the pod interface (which removes the pair) and the host
+//   veth; anything already missing is success.
+// CHECK: the interface, address, host side and reservation of prevResult,
+//   and the hostPorts of runtimeConfig.portMappings.
 // STATUS: Unavailable when the range is exhausted.
-// GC: releases reservations (and deletes bridge ports) of attachments not in
-//   cni.dev/valid-attachments.
+// GC: releases reservations (and deletes bridge ports and hostPorts) of
+//   attachments not in cni.dev/valid-attachments.
 //
 // Thread-safety: the functions share no state and IPAM is safe across
 // processes, but they switch the calling thread into the pod's network

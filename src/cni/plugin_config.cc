@@ -98,6 +98,13 @@ StatusOr<PluginConfig> PluginConfig::Parse(const std::string& text) {
       if (!r.ok()) return r.status();
       c.prev_result = std::move(*r);
     }
+    if (auto rt = j.find("runtimeConfig"); rt != j.end() && rt->is_object()) {
+      if (auto it = rt->find("portMappings"); it != rt->end() && !it->is_null()) {
+        auto mappings = ParsePortMappings(it->dump());
+        if (!mappings.ok()) return Status::Invalid("runtimeConfig." + mappings.status().message());
+        c.port_mappings = std::move(*mappings);
+      }
+    }
     if (auto it = j.find("cni.dev/valid-attachments"); it != j.end() && it->is_array()) {
       std::vector<Attachment> valid;
       for (const auto& a : *it) {

@@ -15,7 +15,10 @@
 //       "rangeStart": "...", "rangeEnd": "...",
 //       "dataDir": "/var/lib/netkube/cni/networks"  // state lives in dataDir/NAME
 //     },
-//     "dns": {"nameservers": [...], "search": [...], "options": [...]}
+//     "dns": {"nameservers": [...], "search": [...], "options": [...]},
+//     "capabilities": {"portMappings": true}  // the runtime then passes:
+//     "runtimeConfig": {"portMappings": [{"hostPort": 8080, "containerPort": 80,
+//                                         "protocol": "tcp", "hostIP": "..."}]}
 //   }
 //
 // In routed mode the pod gets ADDR/32 with gateway 169.254.1.1 reached
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "cni/ipam.h"
+#include "cni/port_mapping.h"
 #include "cni/types.h"
 #include "netlink/ip.h"
 #include "util/status.h"
@@ -54,11 +58,14 @@ struct PluginConfig {
   Dns dns;
   std::optional<Result> prev_result;
   std::optional<std::vector<Attachment>> valid_attachments;  // GC only
+  std::vector<PortMapping> port_mappings;  // runtimeConfig.portMappings (ADD, CHECK)
 
   // Invalid (or UnsupportedMediaType for malformed JSON) with the field named.
   static StatusOr<PluginConfig> Parse(const std::string& json);
   // dataDir/NAME.
   std::string IpamDir() const { return data_dir + "/" + name; }
+  // dataDir/NAME/hostports: the hostPort records (hostport.h).
+  std::string HostportDir() const { return IpamDir() + "/hostports"; }
 };
 
 }  // namespace netkube::cni

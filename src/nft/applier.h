@@ -74,6 +74,14 @@ class Applier {
   // Deletes the table if it exists (no-op otherwise) and forgets it.
   Status Remove(Family family, const std::string& name);
 
+  // Takes `applied` as the table last applied, for a short-lived process
+  // that keeps what it applied elsewhere (netkube-cni: on disk). Nothing is
+  // sent. The next Heal reads the kernel back and sends only the delta from
+  // `applied` when the kernel still matches it, else a full replace; Apply
+  // and ApplyChanged trust it without reading.
+  // REQUIRES: Validate(applied).ok().
+  void Assume(Table applied) { applied_ = std::move(applied); }
+
   const std::optional<Table>& last_applied() const { return applied_; }
   const Result& last_result() const { return result_; }
 

@@ -53,17 +53,6 @@ class LibnftablesExecutor : public Executor {
 
 }  // namespace
 
-StatusOr<KernelTable> Executor::ReadTable(Family family, const std::string& name) {
-  auto json = ListTableJson(family, name);
-  if (!json.ok()) return json.status();
-  return ParseKernelJson(*json);
-}
-
-bool Executor::UnchangedSinceLastSend(Family, const std::string&) { return false; }
-BatchOutcome Executor::SendFull(const Table&) { return {}; }
-BatchOutcome Executor::SendDelta(const Table&, const Delta&) { return {}; }
-BatchOutcome Executor::SendDelete(Family, const std::string&) { return {}; }
-
 std::unique_ptr<Executor> NewLibnftablesExecutor() { return std::make_unique<LibnftablesExecutor>(); }
 
 }  // namespace netkube::nft

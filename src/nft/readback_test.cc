@@ -117,5 +117,34 @@ TEST(Applier, FullThenDeltaThenHeal) {
   EXPECT_EQ(scripts.size(), before);
 }
 
+// A process that keeps its applied table elsewhere (netkube-cni) assumes it,
+// then heals: a delta when the kernel still matches, else a full replace.
+TEST(Applier, AssumeThenHealSendsADeltaOrHeals) {
+  std::vector<std::string> scripts;
+  std::string listing = Listing(2, true);  // the kernel holds SmallTable
+  auto fake = std::make_unique<FakeExecutor>();
+  fake->scripts = &scripts;
+  fake->listing = &listing;
+  Applier a(std::move(fake));
+  Table t = testing::SmallTable();
+  Table t2 = t;
+  t2.chains["service-kube-dns"].rules = {"goto endpoint-a"};
+
+  a.Assume(t);
+  EXPECT_TRUE(scripts.empty());
+  ASSERT_TRUE(a.Heal(t2).ok());
+  EXPECT_FALSE(a.last_result().full);
+  ASSERT_EQ(scripts.size(), 1u);
+  EXPECT_EQ(scripts.back(),
+            "flush chain inet netkube-proxy service-kube-dns\n"
+            "add rule inet netkube-proxy service-kube-dns goto endpoint-a\n");
+
+  // The kernel lost the table meanwhile: the assumed one is not trusted.
+  listing.clear();
+  a.Assume(t);
+  ASSERT_TRUE(a.Heal(t2).ok());
+  EXPECT_TRUE(a.last_result().full);
+}
+
 }  // namespace
 }  // namespace netkube::nft

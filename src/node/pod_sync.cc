@@ -7,6 +7,7 @@
 
 #include "client/meta.h"
 #include "node/agent_impl.h"
+#include "node/hostports.h"
 #include "podspec/pod_files.h"
 #include "util/log.h"
 
@@ -108,7 +109,7 @@ Status Agent::Impl::SyncPod(const std::string& uid) {
     auto hostname = podspec::KernelHostname(p, options.cluster_domain);
     if (!hostname.ok()) return hostname.status();
     sandbox = sandboxes->Create(uid, client::NamespaceOf(p), client::NameOf(p), *hostname, host_network,
-                                options.node_ip, net ? &*net : nullptr, created);
+                                options.node_ip, net ? &*net : nullptr, created, PodPortMappings(p));
     if (!sandbox.ok()) {
       events->Warning(p, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + sandbox.status().message());
       return sandbox.status();

@@ -80,6 +80,7 @@ std::string SandboxRecord::ToJson() const {
   Json j = {{"uid", uid},         {"namespace", ns},       {"name", name},       {"hostNetwork", host_network},
             {"netns", netns_name}, {"netnsPath", netns_path}, {"utsPath", uts_path}, {"hostname", hostname},
             {"ip", ip},           {"cniResult", cni_result}, {"network", network}, {"created", created}};
+  if (!port_mappings.empty()) j["portMappings"] = Json::parse(cni::PortMappingsToJson(port_mappings));
   return j.dump();
 }
 
@@ -99,6 +100,11 @@ StatusOr<SandboxRecord> SandboxRecord::Parse(const std::string& text) {
   r.cni_result = j.value("cniResult", "");
   r.network = j.value("network", "");
   r.created = j.value("created", "");
+  if (auto it = j.find("portMappings"); it != j.end() && it->is_array()) {
+    auto mappings = cni::ParsePortMappings(it->dump());
+    if (!mappings.ok()) return Status::BadRequest("sandbox record: " + mappings.status().message());
+    r.port_mappings = std::move(*mappings);
+  }
   if (r.uid.empty()) return Status::BadRequest("sandbox record: no uid");
   return r;
 }
@@ -116,12 +122,14 @@ cni::AttachmentParams Sandboxes::Params(const SandboxRecord& r) const {
             {"K8S_POD_NAME", r.name},
             {"K8S_POD_INFRA_CONTAINER_ID", r.uid},
             {"K8S_POD_UID", r.uid}};
+  p.capability_args = cni::PortMappingsCapabilityArgs(r.port_mappings);
   return p;
 }
 
 StatusOr<SandboxRecord> Sandboxes::Create(const std::string& uid, const std::string& ns, const std::string& name,
                                           const std::string& hostname, bool host_network, const std::string& node_ip,
-                                          const cni::NetworkConfigList* network, const std::string& created) {
+                                          const cni::NetworkConfigList* network, const std::string& created,
+                                          const std::vector<cni::PortMapping>& port_mappings) {
   SandboxRecord r;
   r.uid = uid;
   r.ns = ns;
@@ -142,6 +150,7 @@ StatusOr<SandboxRecord> Sandboxes::Create(const std::string& uid, const std::str
   r.netns_path = std::string(netlink::NetNs::kRunDir) + "/" + r.netns_name;
   r.uts_path = PodDir(uid) + "/uts";
   r.network = network->name;
+  r.port_mappings = port_mappings;
   // Record first, so a crash in the middle leaves something Destroy can find.
   if (Status st = Save(r); !st.ok()) return st;
   auto netns = netlink::NetNs::Create(r.netns_name);

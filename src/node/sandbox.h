@@ -13,8 +13,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cni/invoker.h"
+#include "cni/port_mapping.h"
 #include "cni/types.h"
 #include "util/status.h"
 
@@ -31,6 +33,9 @@ struct SandboxRecord {
   std::string cni_result;   // the ADD result, JSON text
   std::string network;      // the CNI network name the ADD used
   std::string created;      // RFC 3339: the pod's startTime
+  // The pod's hostPorts, passed to CNI ADD and, from here, to DEL (the pod
+  // may be gone from the API by then) as runtimeConfig.portMappings.
+  std::vector<cni::PortMapping> port_mappings;
 
   std::string ToJson() const;
   static StatusOr<SandboxRecord> Parse(const std::string& json);
@@ -42,11 +47,13 @@ class Sandboxes {
   Sandboxes(std::string pods_dir, std::string node_name, cni::Invoker invoker);
 
   // Creates the namespaces, sets the hostname, brings lo up and runs CNI ADD
-  // with `network`. On error, undoes what it made. REQUIRES: !host_network
-  // or network may be null.
+  // with `network` and the capability argument portMappings (node/hostports.h;
+  // empty for hostNetwork). On error, undoes what it made. REQUIRES:
+  // !host_network or network may be null.
   StatusOr<SandboxRecord> Create(const std::string& uid, const std::string& ns, const std::string& name,
                                  const std::string& hostname, bool host_network, const std::string& node_ip,
-                                 const cni::NetworkConfigList* network, const std::string& created);
+                                 const cni::NetworkConfigList* network, const std::string& created,
+                                 const std::vector<cni::PortMapping>& port_mappings = {});
   // CNI DEL (with the stored result), then removes the namespaces and the
   // record. Idempotent: missing pieces are skipped. `network` may be null when
   // no configuration exists any more (DEL is then skipped).

@@ -110,14 +110,33 @@ Status Ping(const NetNs& from, Ipv4 to, int timeout_ms) {
 }
 
 Status TcpExchange(const NetNs& server_ns, Ipv4 addr, int port, const NetNs& client_ns) {
+  return TcpExchangeVia(server_ns, addr, port, client_ns, addr, port);
+}
+
+Status TcpConnect(const NetNs& client_ns, Ipv4 addr, int port) {
+  return client_ns.Run([&]() -> Status {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in sa = Addr(addr, port);
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    int err = errno;
+    close(fd);
+    if (rc != 0) return Status::Unavailable("connect " + addr.ToString() + ":" + std::to_string(port) + ": " + std::strerror(err));
+    return Status::OK();
+  });
+}
+
+Status TcpExchangeVia(const NetNs& server_ns, Ipv4 listen_addr, int listen_port, const NetNs& client_ns,
+                      Ipv4 addr, int port, Ipv4* peer) {
   int listener = -1;
   Status s = server_ns.Run([&]() -> Status {
     listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in sa = Addr(addr, port);
+    sockaddr_in sa = Addr(listen_addr, listen_port);
     if (bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(listener, 4) != 0) {
-      return Status::Internal("listen on " + addr.ToString() + ": " + std::strerror(errno));
+      return Status::Internal("listen on " + listen_addr.ToString() + ": " + std::strerror(errno));
     }
     return Status::OK();
   });
@@ -130,8 +149,11 @@ Status TcpExchange(const NetNs& server_ns, Ipv4 addr, int port, const NetNs& cli
   std::thread server([&] {
     pollfd pfd{listener, POLLIN, 0};
     if (poll(&pfd, 1, 3000) <= 0) return;
-    int c = accept(listener, nullptr, nullptr);
+    sockaddr_in from{};
+    socklen_t from_len = sizeof from;
+    int c = accept(listener, reinterpret_cast<sockaddr*>(&from), &from_len);
     if (c < 0) return;
+    if (peer != nullptr) peer->value = ntohl(from.sin_addr.s_addr);
     char buf[16] = {};
     if (recv(c, buf, 4, MSG_WAITALL) == 4 && std::memcmp(buf, "ping", 4) == 0 && send(c, "pong", 4, 0) == 4) {
       served = true;

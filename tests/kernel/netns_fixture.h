@@ -52,4 +52,16 @@ std::string Sh(const std::string& cmd);
 
 Status TcpExchange(const netlink::NetNs& server_ns, netlink::Ipv4 addr, int port, const netlink::NetNs& client_ns);
 
+// TcpExchange through a translation (DNAT): listens on listen_addr:listen_port
+// in `server_ns` (0.0.0.0 for every address), connects from `client_ns` to
+// connect_addr:connect_port. *peer (may be null) gets the client address the
+// server saw, to tell a masqueraded connection from a direct one.
+Status TcpExchangeVia(const netlink::NetNs& server_ns, netlink::Ipv4 listen_addr, int listen_port,
+                      const netlink::NetNs& client_ns, netlink::Ipv4 connect_addr, int connect_port,
+                      netlink::Ipv4* peer = nullptr);
+
+// One TCP connect from inside `client_ns` (closed at once): OK when it is
+// accepted, Unavailable with the errno text (e.g. "Connection refused") when not.
+Status TcpConnect(const netlink::NetNs& client_ns, netlink::Ipv4 addr, int port);
+
 }  // namespace netkube::testing
