@@ -100,7 +100,68 @@ bool ParseVersion(std::string_view v, int* minor) {
   return true;
 }
 
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
+
+bool NormalizePath(std::string_view raw, std::string* out) {
+  out->clear();
+  out->reserve(raw.size());
+  // Fast path: nothing to decode, merge or resolve.
+  bool simple = !raw.empty() && raw[0] == '/';
+  for (size_t i = 0; simple && i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '%' || (c == '/' && i + 1 < raw.size() && (raw[i + 1] == '/' || raw[i + 1] == '.'))) simple = false;
+  }
+  if (simple) {
+    out->assign(raw);
+    return true;
+  }
+  std::string decoded;
+  decoded.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      decoded.push_back(raw[i]);
+      continue;
+    }
+    if (i + 2 >= raw.size()) return false;
+    int hi = Hex(raw[i + 1]), lo = Hex(raw[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    char c = static_cast<char>(hi * 16 + lo);
+    if (c == 0) return false;
+    decoded.push_back(c);
+    i += 2;
+  }
+  if (decoded.empty() || decoded[0] != '/') decoded.insert(decoded.begin(), '/');
+  // Segments, resolving "." and ".."; a path whose last segment is "",
+  // "." or ".." ends with '/'.
+  std::vector<std::string_view> segs;
+  std::string_view d(decoded);
+  bool trailing = false;
+  for (size_t i = 1; i <= d.size();) {
+    size_t j = std::min(d.find('/', i), d.size());
+    std::string_view seg = d.substr(i, j - i);
+    trailing = seg.empty() || seg == "." || seg == "..";
+    if (seg == "..") {
+      if (segs.empty()) return false;
+      segs.pop_back();
+    } else if (!trailing) {
+      segs.push_back(seg);
+    }
+    i = j + 1;
+  }
+  for (std::string_view seg : segs) {
+    out->push_back('/');
+    out->append(seg);
+  }
+  if (out->empty() || trailing) out->push_back('/');
+  return true;
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

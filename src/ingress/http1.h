@@ -75,6 +75,11 @@ ParseStatus ParseRequestHead(std::string_view data, size_t max_head, RequestHead
 ParseStatus ParseResponseHead(std::string_view data, size_t max_head, std::string_view request_method,
                               ResponseHead* out, ParseError* err);
 
+// The path routes are matched on, as nginx normalises $uri: %XX decoded,
+// repeated '/' merged, "." and ".." segments resolved. false (→ 400) for a
+// bad escape, an encoded NUL, or ".." above the root.
+bool NormalizePath(std::string_view raw, std::string* out);
+
 // Case-insensitive ASCII comparison.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Whether a comma-separated header value has `token` (case-insensitive).

@@ -93,6 +93,25 @@ TEST(Http1Request, AbsoluteForm) {
   EXPECT_EQ(h.query, "y");
 }
 
+TEST(Http1Path, NormalizesAsNginx) {
+  std::string out;
+  auto n = [&](std::string_view in) { return NormalizePath(in, &out) ? out : std::string("ERR"); };
+  EXPECT_EQ(n("/foo/bar"), "/foo/bar");
+  EXPECT_EQ(n("/foo/"), "/foo/");
+  EXPECT_EQ(n("/foo//bar"), "/foo/bar");
+  EXPECT_EQ(n("/foo/./bar"), "/foo/bar");
+  EXPECT_EQ(n("/foo/../admin"), "/admin");
+  EXPECT_EQ(n("/foo/%2e%2e/admin"), "/admin");
+  EXPECT_EQ(n("/a%20b"), "/a b");
+  EXPECT_EQ(n("/foo/."), "/foo/");
+  EXPECT_EQ(n("/foo/.."), "/");
+  EXPECT_EQ(n("//"), "/");
+  EXPECT_EQ(n("/.."), "ERR");
+  EXPECT_EQ(n("/a%zz"), "ERR");
+  EXPECT_EQ(n("/a%2"), "ERR");
+  EXPECT_EQ(n("/a%00b"), "ERR");
+}
+
 TEST(Http1Response, Framing) {
   ResponseHead r;
   ParseError e;

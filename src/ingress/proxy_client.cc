@@ -376,8 +376,9 @@ void ClientConn::StartRequest(const RequestHead& head) {
     in_.Consume(head.head_size);
     RespondLocal(status, std::move(headers), has_body, why);
   };
+  if (!NormalizePath(head.path, &path_)) return local(400, {}, "invalid request path");
   if (!table_) return local(503, {}, "no routes yet");
-  MatchResult m = Match(*table_, host_, head.path);
+  MatchResult m = Match(*table_, host_, path_);
   route_ = m.route;
   if (!route_) return local(404, {}, "no route");
   const RouteOptions& o = route_->options;
@@ -389,7 +390,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
     if (sh.options.https_port != 443 && sh.options.https_port != 0) host += ":" + std::to_string(sh.options.https_port);
     return local(308, {{"Location", "https://" + host + std::string(head.target)}}, "ssl-redirect");
   }
-  if (!o.app_root.empty() && head.path == "/") return local(302, {{"Location", o.app_root}}, "app-root");
+  if (!o.app_root.empty() && path_ == "/") return local(302, {{"Location", o.app_root}}, "app-root");
   if (o.proxy_body_size > 0 && head.framing == Framing::kLength &&
       head.content_length > static_cast<uint64_t>(o.proxy_body_size))
     return local(413, {}, "request body larger than proxy-body-size");
@@ -430,7 +431,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
     int n = std::min(re.NumberOfCapturingGroups(), 9);
     std::vector<re2::StringPiece> groups(n + 1);
     std::vector<std::string> texts;
-    if (re.Match(re2::StringPiece(head.path.data(), head.path.size()), 0, head.path.size(), re2::RE2::ANCHOR_START,
+    if (re.Match(re2::StringPiece(path_.data(), path_.size()), 0, path_.size(), re2::RE2::ANCHOR_START,
                  groups.data(), n + 1)) {
       for (auto& g : groups) texts.emplace_back(g.data() ? std::string(g.data(), g.size()) : std::string());
     }

@@ -74,7 +74,7 @@ class ClientConn : public Handler {
   const Route* route_ = nullptr;
   const Backend* backend_ = nullptr;
   bool canary_ = false;
-  std::string method_, target_, host_, user_agent_, referer_, request_id_;
+  std::string method_, target_, path_, host_, user_agent_, referer_, request_id_;
   int minor_ = 1;
   bool keep_alive_ = true;
   bool upgrade_ = false;
