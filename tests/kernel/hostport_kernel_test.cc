@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "cni/invoker.h"
 #include "cni/port_mapping.h"
@@ -192,6 +193,42 @@ TEST_F(HostportKernelTest, DelOfOneContainerKeepsTheOthers) {
   ASSERT_OK(testing::TcpExchangeVia(*b, kAny, 80, *host_, kNodeIp, 8082));
   ASSERT_OK(Del(inv, list, Params("b"), &*rb));
   ASSERT_OK(Del(inv, list, Params("c"), &*rc));
+  EXPECT_EQ(InNode("nft list tables"), "");
+}
+
+// Plugin processes of one node run concurrently: ADDs in parallel lose no
+// container's mappings, DELs in parallel leave nothing.
+TEST_F(HostportKernelTest, ConcurrentAddsAndDels) {
+  constexpr int kPods = 6;
+  Invoker inv = MakeInvoker();
+  NetworkConfigList list = List(false);
+  std::vector<std::string> names;
+  for (int i = 0; i < kPods; ++i) {
+    names.push_back("q" + std::to_string(i));
+    ASSERT_TRUE(pool_.Create(names.back()).ok());
+  }
+  std::vector<StatusOr<Result>> results(kPods, Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPods; ++i) {
+    threads.emplace_back([&, i] { results[i] = Add(inv, list, Params(names[i], {{9000 + i, 80, "tcp", ""}})); });
+  }
+  for (auto& t : threads) t.join();
+  threads.clear();
+  for (int i = 0; i < kPods; ++i) ASSERT_TRUE(results[i].ok()) << names[i] << ": " << results[i].status().ToString();
+  std::string table = InNode("nft list table ip netkube-hostport");
+  for (int i = 0; i < kPods; ++i) {
+    EXPECT_NE(table.find("tcp . " + std::to_string(9000 + i) + " : goto container-ctr-" + names[i]), std::string::npos)
+        << table;
+  }
+  auto q3 = NetNs::Open(pool_.PathOf("q3"));
+  ASSERT_TRUE(q3.ok());
+  ASSERT_OK(testing::TcpExchangeVia(*q3, kAny, 80, *host_, kNodeIp, 9003));
+  std::vector<Status> dels(kPods);
+  for (int i = 0; i < kPods; ++i) {
+    threads.emplace_back([&, i] { dels[i] = Del(inv, list, Params(names[i]), &*results[i]); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kPods; ++i) EXPECT_TRUE(dels[i].ok()) << names[i] << ": " << dels[i].ToString();
   EXPECT_EQ(InNode("nft list tables"), "");
 }
 
