@@ -16,6 +16,10 @@ using Clock = std::chrono::steady_clock;
 
 // A failed status write is tried again this much later.
 constexpr std::chrono::milliseconds kStatusRetry{1000};
+// The leader also checks every Ingress's status this often, as ingress-nginx
+// does (heals what an event could not trigger, e.g. a published Service
+// outside --watch-namespace).
+constexpr std::chrono::milliseconds kStatusResync{60000};
 // While the informers have not all listed, the reconcile thread looks again this often.
 constexpr std::chrono::milliseconds kSyncPoll{5};
 
@@ -424,12 +428,11 @@ void Controller::WriterLoop() {
   bool retry = false;
   while (true) {
     auto ready = [this] { return writer_stop_ || status_dirty_ || !events_.empty(); };
-    if (retry) writer_cv_.wait_for(lock, kStatusRetry, ready);
-    else writer_cv_.wait(lock, ready);
+    bool timed_out = !writer_cv_.wait_for(lock, retry ? kStatusRetry : kStatusResync, ready);
     if (writer_stop_) return;
     std::deque<QueuedEvent> events = std::move(events_);
     events_.clear();
-    bool do_status = status_dirty_ || retry;
+    bool do_status = status_dirty_ || timed_out;
     status_dirty_ = false;
     StatusWork work = status_work_;
     lock.unlock();
@@ -466,6 +469,11 @@ bool Controller::WriteStatus(const StatusWork& work) {
     std::string ns, name;
     client::SplitKey(options_.publish_service, &ns, &name);
     service = service_informer_->Get(ns, name);
+    if (!service && !options_.watch_namespace.empty() && ns != options_.watch_namespace) {
+      // Outside the informers' scope: read it (the periodic pass follows changes).
+      if (auto got = client_.Get(client::KindOf("", "Service"), ns, name); got.ok())
+        service = std::make_shared<const Json>(std::move(*got));
+    }
   }
   Json addresses = PublishedAddresses(service.get(), options_.publish_status_address, "");
   if (addresses.empty()) addresses = PublishedAddresses(service.get(), options_.publish_status_address, HostIp());
@@ -474,23 +482,35 @@ bool Controller::WriteStatus(const StatusWork& work) {
     return options_.pod_name.empty();  // retry while the pod's node IP may still come
   }
   bool ok = true;
+  std::map<std::string, Written> written;
   for (const ObjectPtr& obj : ingress_informer_->List("")) {
     std::string key = client::KeyOf(*obj);
     std::optional<Json> patch;
     client::PatchType type = client::PatchType::kMerge;
+    Json want = addresses;
     if (work.served->count(key)) {
       patch = SetStatusPatch(*obj, addresses);
     } else if (work.ours->count(key)) {
       patch = ClearStatusPatch(*obj, addresses);
       type = client::PatchType::kJson;
+      want = Json::array();
     }
     if (!patch) continue;
+    const std::string rv = client::ResourceVersionOf(*obj);
+    if (auto it = written_.find(key); it != written_.end() && it->second.resource_version == rv &&
+                                      it->second.addresses == want) {
+      written.insert(*it);  // our write is on its way to the cache
+      continue;
+    }
     auto r = client_.Patch(IngressKind(), client::NamespaceOf(*obj), client::NameOf(*obj), type, *patch, "status");
-    if (!r.ok() && !r.status().IsNotFound()) {
+    if (r.ok()) {
+      written[key] = {rv, std::move(want)};
+    } else if (!r.status().IsNotFound()) {
       LOG_V(1) << "status: ingress " << key << ": " << r.status().ToString();
       ok = false;
     }
   }
+  written_ = std::move(written);
   return ok;
 }
 

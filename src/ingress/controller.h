@@ -39,7 +39,8 @@
 // (refused) has its status cleared, only while it shows exactly our
 // addresses. An Ingress of another class is never written, even one we
 // published before it moved there: its new controller owns its status.
-// Failed writes are retried a second later.
+// Failed writes are retried a second later; every 60 s the leader checks
+// every Ingress again, as ingress-nginx's status sync does.
 //
 // Thread-safety: Start/Stop from one thread; OnCertificateError, IsLeader,
 // generation from any.
@@ -196,6 +197,15 @@ class Controller {
 
   // Writer thread only.
   std::string host_ip_;  // status.hostIP of our pod, once known
+  // Status patches whose result the Ingress cache has not shown yet, by
+  // "ns/name": the resourceVersion the patch was based on and the addresses
+  // written. A pass skips an Ingress still at that version, so a stale cache
+  // does not make the same write twice.
+  struct Written {
+    std::string resource_version;
+    client::Json addresses;
+  };
+  std::map<std::string, Written> written_;
 };
 
 }  // namespace netkube::ingress

@@ -135,7 +135,7 @@ TEST_F(ControllerTest, PublishesTheCompiledTableAfterSync) {
   EXPECT_FALSE(c->IsLeader());  // no election without status updates
 }
 
-TEST_F(ControllerTest, ChangesServeQuicklyAndBurstsCoalesce) {
+TEST_F(ControllerTest, ChangesArePublishedAndBurstsCoalesce) {
   ControllerOptions o;
   o.update_status = false;
   auto c = Make(o);
@@ -149,8 +149,9 @@ TEST_F(ControllerTest, ChangesServeQuicklyAndBurstsCoalesce) {
   s["endpoints"].push_back({{"addresses", {"10.244.2.7"}}, {"conditions", {{"ready", true}}}});
   ASSERT_TRUE(fake_.Update(Kind("discovery.k8s.io", "EndpointSlice"), "default", s).ok());
   ASSERT_TRUE(Eventually([&] { return EndpointsFor(*sink_.Last(), "foo.com", "/").size() == 2; }));
-  auto latency = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(latency, 100ms);
+  // Reported, not asserted (a test asserts behaviour; bench/ingress measures).
+  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  RecordProperty("endpoint_change_to_table_us", static_cast<int>(latency.count()));
 
   // A new Ingress and its Service in one burst: one or two tables, not one per object.
   g = c->generation();
