@@ -15,6 +15,7 @@
 #include <ctime>
 
 #include "ingress/proxy_client.h"
+#include "ingress/proxy_h2.h"
 #include "ingress/proxy_internal.h"
 #include "util/log.h"
 
@@ -152,6 +153,27 @@ const std::shared_ptr<const RouteTable>& Worker::CurrentTable() {
   return table_;
 }
 
+void Worker::AdoptH2(Sock sock, const sockaddr_storage& peer) {
+  auto* c = new H2Conn(this, sock, peer);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = static_cast<Handler*>(c);
+  if (!c->Start() || epoll_ctl(epfd_, EPOLL_CTL_MOD, sock.fd, &ev) != 0) {
+    delete c;
+    return;
+  }
+  h2_conns_.insert(c);
+  c->OnEvents(EPOLLIN | EPOLLOUT);
+}
+
+ClientConn* Worker::NewPipeClient(Pipe* pipe, const sockaddr_storage& peer) {
+  auto conn = std::make_unique<ClientConn>(this, -1, nullptr, peer, shared_->options.https_port);
+  ClientConn* c = conn.get();
+  c->AttachPipe(pipe);
+  clients_.emplace(c, std::move(conn));
+  return c;
+}
+
 void Worker::Log(std::string_view line) {
   log_.append(line);
   if (log_.size() > 32 * 1024) FlushLog();
@@ -172,6 +194,10 @@ void Worker::Sweep(int64_t now) {
   all.reserve(clients_.size());
   for (auto& [p, c] : clients_) all.push_back(p);
   for (ClientConn* c : all) c->CheckTimeout(now);
+  std::vector<H2Conn*> h2;
+  for (H2Conn* c : h2_conns_)
+    if (c->IdleTooLong(now, shared_->options.keepalive_timeout_ms)) h2.push_back(c);
+  for (H2Conn* c : h2) c->Expire();
   // Local idle connections: expired ones close; those idle a while move to
   // the shared pool, where any worker can reuse them.
   const int timeout = shared_->options.upstream_keepalive_timeout_ms;
@@ -214,6 +240,8 @@ void Worker::Run() {
       retired_.clear();
     }
   }
+  std::vector<H2Conn*> h2(h2_conns_.begin(), h2_conns_.end());
+  for (H2Conn* c : h2) c->Expire();
   std::vector<ClientConn*> all;
   for (auto& [p, c] : clients_) all.push_back(p);
   for (ClientConn* c : all) c->Close();
@@ -241,7 +269,7 @@ class Proxy::Impl {
   Status Start(const std::function<void(const std::string&, const std::string&)>& on_cert_error) {
     on_cert_error_ = on_cert_error;
     const ProxyOptions& o = shared_.options;
-    NK_RETURN_IF_ERROR(shared_.tls->Init(o.default_cert_pem, o.default_key_pem, false));
+    NK_RETURN_IF_ERROR(shared_.tls->Init(o.default_cert_pem, o.default_key_pem, o.http2));
     for (int i = 0; i < o.threads; ++i) {
       int http_fd = -1, https_fd = -1;
       if (o.http_port > 0) {

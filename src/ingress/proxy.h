@@ -48,6 +48,7 @@ struct ProxyOptions {
   int upstream_keepalive_connections = 320; // idle pooled connections in all
   int upstream_keepalive_timeout_ms = 60000;
   int upstream_keepalive_requests = 10000;
+  bool http2 = true;        // offer "h2" by ALPN on the HTTPS port (use-http2)
   bool access_log = true;  // one line per request on stdout (ingress-nginx's format)
 };
 

@@ -114,27 +114,42 @@ ClientConn::ClientConn(Worker* w, int fd, SSL* ssl, const sockaddr_storage& peer
   peer_ip_ = buf;
   last_activity_ms_ = NowMs();
   UpdateDeadline(last_activity_ms_);
-  w_->shared()->stats->connections_active++;
+  if (fd >= 0) w_->shared()->stats->connections_active++;
 }
 
 ClientConn::~ClientConn() { sock_.Close(); }
 
+void ClientConn::AttachPipe(Pipe* pipe) {
+  sock_.pipe = pipe;
+  tls_ = true;
+  h2_ = true;
+  phase_ = Phase::kHead;
+}
+
+void ClientConn::Kick() {
+  if (closed_) return;
+  sock_.can_read = sock_.can_write = true;
+  Pump();
+}
+
 void ClientConn::Close() {
   if (closed_) return;
   closed_ = true;
+  Pipe* pipe = sock_.pipe;
   if (up_) {
     up_->client_ = nullptr;
     w_->Release(up_, false);
     up_ = nullptr;
   }
   sock_.Close();
-  w_->shared()->stats->connections_active--;
+  if (!pipe) w_->shared()->stats->connections_active--;
   auto it = w_->clients().find(this);
   if (it != w_->clients().end()) {
     it->second.release();
     w_->clients().erase(it);
   }
   w_->Retire(this);
+  if (pipe && pipe->notify) pipe->notify();
 }
 
 void ClientConn::OnEvents(uint32_t events) {
@@ -175,6 +190,20 @@ bool ClientConn::Handshake() {
   if (r == 1) {
     w_->shared()->stats->tls_handshakes++;
     phase_ = Phase::kHead;
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(sock_.ssl, &alpn, &alpn_len);
+    if (alpn_len == 2 && alpn[0] == 'h' && alpn[1] == '2') {
+      // The connection speaks HTTP/2 from here: hand the socket over.
+      Sock s = sock_;
+      sock_.fd = -1;
+      sock_.ssl = nullptr;
+      sockaddr_storage peer = peer_;
+      Worker* w = w_;
+      Close();
+      w->AdoptH2(s, peer);
+      return false;
+    }
     return true;
   }
   int e = SSL_get_error(sock_.ssl, r);
@@ -224,17 +253,7 @@ void ClientConn::Pump() {
       size_t got = 0;
       if (!sock_.ReadInto(&in_, in_.size() + 64 * 1024, &eof, &got)) {
         if (!eof) return Close();
-        client_eof_ = true;
-        // A client that goes away between requests, or before its request
-        // is complete, ends the connection; one that half-closes after a
-        // whole request still gets its answer.
-        if (phase_ == Phase::kHead || (phase_ == Phase::kProxy && !req_body_done_) || phase_ == Phase::kTunnel) {
-          if (phase_ == Phase::kHead && !in_.empty()) {
-            // A partial head then EOF: nothing to answer.
-          }
-          if (phase_ != Phase::kTunnel || !up_) return Close();
-          if (up_->out_.empty()) shutdown(up_->sock_.fd, SHUT_WR);
-        }
+        client_eof_ = true;  // acted on below, once what was read is processed
       }
       if (got) {
         progress = true;
@@ -244,6 +263,13 @@ void ClientConn::Pump() {
     }
     progress |= ProcessInput();
     if (closed_) return;
+    if (client_eof_) {
+      // A client that goes away between requests, or before its request
+      // is complete, ends the connection; one that half-closes after a
+      // whole request still gets its answer.
+      if (phase_ == Phase::kHead || (phase_ == Phase::kProxy && !req_body_done_)) return Close();
+      if (phase_ == Phase::kTunnel && up_ && up_->out_.empty() && !up_->connecting_) shutdown(up_->sock_.fd, SHUT_WR);
+    }
     if (up_) {
       progress |= PumpUpstream();
       if (closed_) return;
@@ -261,7 +287,9 @@ void ClientConn::Pump() {
     if (phase_ == Phase::kTunnel && client_eof_ && !up_ && out_.empty()) return Close();
     if (!progress) break;
   }
-  if (!closed_) UpdateDeadline(NowMs());
+  if (closed_) return;
+  UpdateDeadline(NowMs());
+  if (sock_.pipe && sock_.pipe->notify) sock_.pipe->notify();
 }
 
 bool ClientConn::ProcessInput() {
@@ -747,7 +775,7 @@ void ClientConn::RecordRequest() {
     e.time = time(nullptr);
     e.method = method_;
     e.target = target_;
-    e.minor = minor_;
+    e.minor = h2_ ? 2 : minor_;
     e.status = status_;
     e.body_bytes_sent = body_sent_;
     e.referer = referer_;

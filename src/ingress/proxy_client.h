@@ -31,6 +31,11 @@ class ClientConn : public Handler {
   void CheckTimeout(int64_t now_ms);
   // Closes the connection (and its upstream) and retires the object.
   void Close();
+  // Makes this the server end of `pipe` (an HTTP/2 stream): requests come
+  // from and answers go to the pipe; the access log says HTTP/2.0.
+  void AttachPipe(Pipe* pipe);
+  // New bytes (or EOF) in the pipe: run.
+  void Kick();
 
  private:
   enum class Phase { kHandshake, kHead, kProxy, kLocal, kTunnel };
@@ -58,6 +63,7 @@ class ClientConn : public Handler {
   Sock sock_;
   bool tls_ = false;
   bool closed_ = false;
+  bool h2_ = false;  // serves one HTTP/2 stream through a Pipe
   bool client_eof_ = false;
   std::string peer_ip_;
   sockaddr_storage peer_{};

@@ -201,7 +201,7 @@ void AppendAccessLog(std::string* out, const AccessLogEntry& e) {
   AppendEscaped(out, e.method);
   out->push_back(' ');
   AppendEscaped(out, e.target);
-  out->append(e.minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+  out->append(e.minor == 2 ? " HTTP/2.0\" " : e.minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
   char nums[160];
   std::snprintf(nums, sizeof(nums), "%d %llu \"", e.status, static_cast<unsigned long long>(e.body_bytes_sent));
   out->append(nums);

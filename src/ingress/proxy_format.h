@@ -63,7 +63,7 @@ struct AccessLogEntry {
   std::string_view remote_addr;
   time_t time = 0;
   std::string_view method, target;
-  int minor = 1;
+  int minor = 1;  // HTTP/1.minor; 2 for HTTP/2.0
   int status = 0;
   uint64_t body_bytes_sent = 0;
   std::string_view referer, user_agent;

@@ -18,12 +18,14 @@
 #include <cstring>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ingress/http1.h"
@@ -69,10 +71,23 @@ class Buffer {
   size_t cap_ = 0, start_ = 0, end_ = 0;
 };
 
-// A non-blocking socket, plain or TLS, with edge-triggered readiness flags.
+// An in-memory byte pipe standing in for a client socket: an HTTP/2 stream
+// (proxy_h2.cc) speaks HTTP/1.1 through it to a ClientConn, which then routes,
+// retries, times out and logs the request as it does for any client.
+struct Pipe {
+  Buffer to_server;            // request bytes for the ClientConn
+  Buffer to_client;            // response bytes from it
+  bool client_done = false;    // no more request bytes: reads then see EOF
+  bool server_closed = false;  // the ClientConn has closed
+  std::function<void()> notify;  // runs after the ClientConn moved bytes or closed
+};
+
+// A non-blocking socket, plain or TLS, with edge-triggered readiness flags;
+// or, with `pipe` set, the server end of a Pipe.
 struct Sock {
   int fd = -1;
   SSL* ssl = nullptr;
+  Pipe* pipe = nullptr;
   bool can_read = true;
   bool can_write = true;
   bool rdhup = false;  // the peer's FIN was reported: read to the end
@@ -89,6 +104,7 @@ struct Sock {
 
 class Worker;
 class ClientConn;
+class H2Conn;
 
 struct Handler {
   virtual ~Handler() = default;
@@ -162,6 +178,11 @@ class Worker {
   // Returns a finished connection for reuse, or closes it.
   void Release(UpstreamConn* c, bool reusable);
   void DropIdle(UpstreamConn* c);  // an idle local connection closed by its peer
+  // Takes over a client connection whose TLS handshake chose HTTP/2.
+  void AdoptH2(Sock sock, const sockaddr_storage& peer);
+  // A ClientConn for one HTTP/2 stream (not in the epoll set).
+  ClientConn* NewPipeClient(Pipe* pipe, const sockaddr_storage& peer);
+  void ForgetH2(H2Conn* c) { h2_conns_.erase(c); }
 
   // The current route table; reloaded only when the version moved, so the
   // request path takes no lock.
@@ -184,6 +205,7 @@ class Worker {
   int http_fd_ = -1, https_fd_ = -1;
   std::unordered_map<ClientConn*, std::unique_ptr<ClientConn>> clients_;
   std::unordered_map<std::string, std::vector<UpstreamConn*>> local_idle_;
+  std::unordered_set<H2Conn*> h2_conns_;  // owned: deleted through Retire
   std::vector<Handler*> retired_;
   std::shared_ptr<const RouteTable> table_;
   uint64_t table_version_ = 0;

@@ -38,6 +38,17 @@ char* Buffer::Prepare(size_t n) {
 }
 
 ssize_t Sock::Read(char* buf, size_t n) {
+  if (pipe) {
+    if (pipe->to_server.empty()) {
+      if (pipe->client_done) return 0;
+      can_read = false;
+      return -1;
+    }
+    size_t k = std::min(n, pipe->to_server.size());
+    std::memcpy(buf, pipe->to_server.view().data(), k);
+    pipe->to_server.Consume(k);
+    return static_cast<ssize_t>(k);
+  }
   if (ssl) {
     ERR_clear_error();
     int r = SSL_read(ssl, buf, static_cast<int>(std::min<size_t>(n, 1 << 30)));
@@ -67,6 +78,10 @@ ssize_t Sock::Read(char* buf, size_t n) {
 }
 
 ssize_t Sock::Write(const char* buf, size_t n) {
+  if (pipe) {
+    pipe->to_client.Append(std::string_view(buf, n));
+    return static_cast<ssize_t>(n);
+  }
   if (ssl) {
     ERR_clear_error();
     int r = SSL_write(ssl, buf, static_cast<int>(std::min<size_t>(n, 1 << 30)));
@@ -104,7 +119,7 @@ bool Sock::ReadInto(Buffer* b, size_t limit, bool* eof, size_t* got) {
     b->Commit(r > 0 ? static_cast<size_t>(r) : 0);
     if (r > 0) {
       *got += r;
-      if (static_cast<size_t>(r) < room && !ssl && !rdhup) {
+      if (static_cast<size_t>(r) < room && !ssl && !pipe && !rdhup) {
         // A short read usually means the socket is drained; the next
         // edge-triggered event says when there is more.
         can_read = false;
@@ -136,6 +151,10 @@ bool Sock::WriteFrom(Buffer* b, size_t* wrote) {
 }
 
 void Sock::Close() {
+  if (pipe) {
+    pipe->server_closed = true;
+    pipe = nullptr;
+  }
   if (ssl) {
     SSL_free(ssl);
     ssl = nullptr;
