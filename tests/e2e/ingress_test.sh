@@ -303,6 +303,24 @@ run via "$NIP" "http://tls.example.com/some/path?q=1" -i
 expect_eq "HTTP to a TLS host: 308" 308 "$(http_status "$OUT")"
 expect_match "  ... Location: https://tls.example.com/some/path?q=1" "$OUT" $'\n[Ll]ocation: https://tls\\.example\\.com/some/path\\?q=1\r'
 
+run via "$NIP" "$TLS_URL" --cacert "$TLS_DIR/tls.crt" --http2 -o /dev/null -w '%{http_version} %{http_code}\n'
+expect_eq "HTTP/2 over TLS (ALPN h2): curl --http2 gets a 200 over HTTP/2" "2 200" "$(head -1 <<<"$OUT")"
+
+# A rotated Secret: the new certificate is served, no restart.
+openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=tls.example.com" \
+  -addext "subjectAltName=DNS:tls.example.com" -keyout "$TLS_DIR/new.key" -out "$TLS_DIR/new.crt" 2>/dev/null
+NEW_FP=$(openssl x509 -in "$TLS_DIR/new.crt" -noout -fingerprint -sha256)
+served_fp() {
+  openssl s_client -connect "$NIP:443" -servername tls.example.com </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+expect_ok "the Secret testsecret-tls rotated (kubectl create secret tls --dry-run | kubectl apply)" bash -c \
+  "kubectl create secret tls testsecret-tls --cert='$TLS_DIR/new.crt' --key='$TLS_DIR/new.key' --dry-run=client -o yaml | kubectl apply -f -"
+fp_is() { [[ "$(served_fp)" == "$1" ]]; }
+wait_for "the rotated certificate served" 50 fp_is "$NEW_FP"
+expect_eq "the rotated certificate is served without a restart" "$NEW_FP" "$(served_fp)"
+expect_served "curl --cacert new.crt verifies it" "$NIP" "$TLS_URL" hello-world --cacert "$TLS_DIR/new.crt"
+
 # --- live changes: an Ingress edited 50 times under requests ----------------------------------------
 kubectl create namespace live >/dev/null
 expect_ok "live-a, live-b and the Ingress live applied" kubectl apply -f "$E2E_TESTDATA/ingress-live.yaml"
@@ -422,6 +440,35 @@ expect_eq "ingressClassName other: no Event from our controller" "" \
   "$(kubectl -n live get events --field-selector involvedObject.kind=Ingress,involvedObject.name=foreign -o name)"
 run kubectl -n live get ingress foreign
 expect_match "kubectl get ingress foreign: CLASS other, no ADDRESS" "$OUT" 'foreign +other +foreign\.example\.com +80 '
+
+# --- rules merged across Ingresses; a conflict; a missing Service -------------------------------------
+kubectl -n live create ingress merge-a --class=nginx --rule="merge.example.com/a*=live-a:80" >/dev/null || fail "create merge-a"
+sleep 1.1  # creationTimestamp has a resolution of a second: merge-c must be younger than merge-a
+kubectl -n live create ingress merge-b --class=nginx --rule="merge.example.com/b*=live-b:80" >/dev/null || fail "create merge-b"
+kubectl -n live create ingress merge-c --class=nginx --rule="merge.example.com/a*=live-b:80" >/dev/null || fail "create merge-c"
+wait_for "merge.example.com/b served" 50 answers_from "$NIP" "http://merge.example.com/b" live-b
+expect_served "one host's rules merge across Ingresses: /a from merge-a" "$NIP" "http://merge.example.com/a" live-a
+expect_served "one host's rules merge across Ingresses: /b from merge-b" "$NIP" "http://merge.example.com/b" live-b
+conflict_events() {
+  kubectl -n live get events --field-selector involvedObject.name=merge-c,type=Warning -o jsonpath='{range .items[*]}{.reason}: {.message}{"\n"}{end}'
+}
+has_conflict_event() { [[ -n "$(conflict_events)" ]]; }
+wait_for "merge-c's Warning" 50 has_conflict_event
+run conflict_events
+log "merge-c's Warning Events: $OUT"
+expect_match "the younger Ingress of a conflict gets a Warning Event" "$OUT" '.+'
+expect_served "the oldest Ingress keeps the conflicting path" "$NIP" "http://merge.example.com/a" live-a
+kubectl -n live delete ingress merge-a >/dev/null
+wait_for "merge-c takes /a over" 50 answers_from "$NIP" "http://merge.example.com/a" live-b
+expect_served "with merge-a deleted, merge-c serves /a" "$NIP" "http://merge.example.com/a" live-b
+kubectl -n live create ingress nowhere --class=nginx --rule="nowhere.example.com/*=no-such-service:80" >/dev/null ||
+  fail "create nowhere"
+wait_for "nowhere.example.com routed" 50 status_is "$NIP" http://nowhere.example.com/ 503
+expect_status "a backend Service that does not exist: 503" "$NIP" "http://nowhere.example.com/" 503
+kubectl -n live create service clusterip empty --tcp=80:8080 >/dev/null
+kubectl -n live create ingress empty --class=nginx --rule="empty.example.com/*=empty:80" >/dev/null || fail "create empty"
+wait_for "empty.example.com routed" 50 status_is "$NIP" http://empty.example.com/ 503
+expect_status "a Service without endpoints: 503" "$NIP" "http://empty.example.com/" 503
 
 # The controller still runs the same process and serves everyone.
 expect_eq "the controller pod never restarted" 0 \
