@@ -163,7 +163,8 @@ expect_match "kubectl get ingress shows HOSTS and ADDRESS" "$OUT" \
 # The access log and the upstream: straight to a pod, not to the ClusterIP.
 mapfile -t ECHO_IPS < <(kubectl -n chapter5 get pods -l app=echoserver -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}')
 run via "$NIP" "http://star-alliance.com/corellian/api/access-log-$$" -A "e2e-ingress-$$"
-sleep 0.5
+logged() { ctrl_logs | grep -q "access-log-$$"; }
+wait_for "the access log line" 50 logged
 LOGS=$(ctrl_logs)
 line=$(grep "access-log-$$" <<<"$LOGS" | tail -1)
 log "access log line: $line"
