@@ -453,4 +453,7 @@ max=$(awk '$1 == 200 {print $2}' "$E2E_DIR/lb.txt" | sort | uniq -c | sort -rn |
   fail "load balancing: no pod got more than 20 of 100" "max $max"
 drop_namespace
 
+# --- down leaves nothing ---------------------------------------------------------------------------
+expect_ok "netkube down" "$NETKUBE" down --name "$C"
+expect_eq "nothing left after down" "" "$(cluster_leftovers "$C")"
 finish

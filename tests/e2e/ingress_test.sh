@@ -480,4 +480,8 @@ if [[ $E2E_FAILED -gt 0 ]]; then
   ctrl_logs | grep -Ev '^[0-9a-f.:]+ - [^ ]+ \[' | tail -40 >&2
 fi
 
+# --- down leaves nothing (hostPort rules, the LoadBalancer address, pods) ------------------------------
+expect_ok "netkube down" "$NETKUBE" down --name "$C"
+expect_eq "nothing left after down" "" "$(cluster_leftovers "$C")"
+
 finish
