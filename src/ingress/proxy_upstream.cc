@@ -221,9 +221,11 @@ UpstreamConn* Worker::Checkout(const std::string& key) {
     UpstreamConn* c = it->second.back();
     it->second.pop_back();
     shared_->pool->idle_total--;
+    // Its last read drained it (can_read false); anything arriving since
+    // would have been an event (DropIdle). So no read is tried before the
+    // response's event.
     c->reused_ = true;
-    c->sock_.can_read = c->sock_.can_write = true;
-    c->sock_.rdhup = false;
+    c->sock_.can_write = true;
     shared_->stats->upstream_connections_reused++;
     return c;
   }
@@ -235,7 +237,9 @@ UpstreamConn* Worker::Checkout(const std::string& key) {
     return nullptr;
   }
   c->reused_ = true;
-  c->sock_.can_read = c->sock_.can_write = true;
+  c->sock_.can_read = false;  // adding it to the epoll set reports any pending data
+  c->sock_.can_write = true;
+  c->sock_.rdhup = false;
   shared_->stats->upstream_connections_reused++;
   return c;
 }
