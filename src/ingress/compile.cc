@@ -436,8 +436,10 @@ class Compiler {
     }
     if (!config_.default_ssl_certificate.empty()) {
       auto it = snapshot_.secrets.find(config_.default_ssl_certificate);
-      if (it != snapshot_.secrets.end() && !it->second.cert_pem.empty() && !it->second.key_pem.empty())
+      if (it != snapshot_.secrets.end() && !it->second.cert_pem.empty() && !it->second.key_pem.empty()) {
         AddCertificate(it->second);
+        table_->default_certificate = config_.default_ssl_certificate;
+      }
     }
   }
 

@@ -149,6 +149,10 @@ struct RouteTable {
   VirtualHost any_host;                                         // rules without host
   std::optional<Route> default_route;  // the oldest host-less defaultBackend, or --default-backend-service
   std::map<std::string, Certificate> certificates;  // by "ns/name"
+  // --default-ssl-certificate when its Secret is usable ("" = the built-in
+  // fake certificate): served for names without a certificate of their own
+  // and to clients without SNI; a rotated Secret is picked up live.
+  std::string default_certificate;
   uint64_t generation = 0;
 };
 

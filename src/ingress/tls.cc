@@ -61,10 +61,9 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
 int OnServerName(SSL* ssl, int*, void* arg) {
   auto* self = static_cast<TlsContexts*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (!name) return SSL_TLSEXT_ERR_OK;
   // The SSL takes its own reference, so the context may be dropped by a
   // later Update while the connection lives.
-  if (auto ctx = self->ContextFor(name)) SSL_set_SSL_CTX(ssl, ctx.get());
+  if (auto ctx = self->ContextFor(name ? name : "")) SSL_set_SSL_CTX(ssl, ctx.get());
   return SSL_TLSEXT_ERR_OK;
 }
 
@@ -214,12 +213,18 @@ std::vector<std::pair<std::string, std::string>> TlsContexts::Update(std::shared
 
 std::shared_ptr<SSL_CTX> TlsContexts::ContextFor(const std::string& server_name) const {
   auto state = std::atomic_load(&state_);
-  if (!state->table || server_name.empty()) return nullptr;
-  const VirtualHost* vh = FindHost(*state->table, NormalizeHost(server_name));
-  if (!vh || vh->tls_secret.empty()) return nullptr;
-  auto it = state->contexts.find(vh->tls_secret);
-  if (it == state->contexts.end() || !it->second.ctx) return nullptr;
-  return it->second.ctx;
+  if (!state->table) return nullptr;
+  auto lookup = [&](const std::string& secret) -> std::shared_ptr<SSL_CTX> {
+    auto it = state->contexts.find(secret);
+    return it == state->contexts.end() ? nullptr : it->second.ctx;
+  };
+  if (!server_name.empty()) {
+    const VirtualHost* vh = FindHost(*state->table, NormalizeHost(server_name));
+    if (vh && !vh->tls_secret.empty())
+      if (auto ctx = lookup(vh->tls_secret)) return ctx;
+  }
+  if (!state->table->default_certificate.empty()) return lookup(state->table->default_certificate);
+  return nullptr;
 }
 
 }  // namespace netkube::ingress

@@ -5,7 +5,9 @@
 //
 // SNI: the requested name is looked up like a request host (exact, then
 // wildcard, then host-less virtual host); a virtual host with a usable
-// certificate gets it, every other name the default certificate. TLS 1.2 and
+// certificate gets it, every other name (and a client without SNI) the
+// table's default_certificate (--default-ssl-certificate), else the
+// built-in default. TLS 1.2 and
 // 1.3 only; ALPN offers "h2" (when enabled) and "http/1.1". Sessions resume
 // through tickets and a server-side cache.
 //
