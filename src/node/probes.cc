@@ -324,7 +324,8 @@ void Prober::Run() {
     bool changed = cur.tracker.Record(st.ok());
     cur.succeeded = cur.succeeded || st.ok();
     if (cur.type == ProbeType::kReadiness && !cur.succeeded) {
-      cur.due = std::min(cur.due, Clock::now() + std::chrono::seconds(1));
+      auto retry = cur.early_failures++ < 20 ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
+      cur.due = std::min(cur.due, Clock::now() + retry);
     }
     if (changed || !st.ok()) {
       std::string uid = cur.uid, container = cur.container;

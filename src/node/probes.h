@@ -93,8 +93,10 @@ class Prober {
 
   // Starts probing one run of a container (replaces probes of earlier runs).
   // The first attempt runs at once (after initialDelaySeconds). A readiness
-  // probe that has not succeeded yet in this run is retried every second
-  // (or its period, when shorter) rather than a whole period later, as
+  // probe that has not succeeded yet in this run is retried after 100 ms
+  // (its first 20 failures: a server that starts in well under a second is
+  // Ready then, not a second later), then every second (or its period, when
+  // shorter) rather than a whole period later, as
   // kubelet re-triggers readiness probes of not-ready containers on each pod
   // sync: a server that is still starting becomes Ready as soon as it serves.
   void Add(const std::string& uid, const std::string& container, ProbeType type, const ProbeSpec& spec,
@@ -112,6 +114,7 @@ class Prober {
     std::chrono::steady_clock::time_point due;
     bool gated;  // readiness/liveness wait for the startup probe
     bool succeeded = false;  // any success in this run
+    int early_failures = 0;  // readiness failures before the first success
   };
   void Run();
 
