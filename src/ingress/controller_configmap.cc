@@ -83,7 +83,8 @@ bool ConfigMapSettings::SameStartSettings(const ConfigMapSettings& a, const Conf
          a.upstream_keepalive_requests == b.upstream_keepalive_requests &&
          a.client_header_timeout_ms == b.client_header_timeout_ms &&
          a.client_body_timeout_ms == b.client_body_timeout_ms && a.max_header_bytes == b.max_header_bytes &&
-         a.disable_access_log == b.disable_access_log;
+         a.disable_access_log == b.disable_access_log && a.use_forwarded_headers == b.use_forwarded_headers &&
+         a.use_http2 == b.use_http2;
 }
 
 ConfigMapSettings ParseConfigMap(const std::map<std::string, std::string>& data) {
@@ -141,6 +142,10 @@ ConfigMapSettings ParseConfigMap(const std::map<std::string, std::string>& data)
       else s.max_header_bytes = *n;
     } else if (key == "disable-access-log") {
       boolean(key, value, &s.disable_access_log);
+    } else if (key == "use-forwarded-headers") {
+      boolean(key, value, &s.use_forwarded_headers);
+    } else if (key == "use-http2") {
+      boolean(key, value, &s.use_http2);
     }
   }
   return s;
@@ -156,6 +161,8 @@ void ApplyStartSettings(const ConfigMapSettings& s, ProxyOptions* o) {
   if (s.client_body_timeout_ms) o->client_body_timeout_ms = *s.client_body_timeout_ms;
   if (s.max_header_bytes) o->max_header_bytes = *s.max_header_bytes;
   if (s.disable_access_log) o->access_log = !*s.disable_access_log;
+  if (s.use_forwarded_headers) o->use_forwarded_headers = *s.use_forwarded_headers;
+  if (s.use_http2) o->http2 = *s.use_http2;
 }
 
 void ApplyLiveDefaults(const ConfigMapSettings& s, const Snapshot& snapshot, RouteTable* table) {

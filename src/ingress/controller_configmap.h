@@ -23,8 +23,10 @@
 //   client-body-timeout              seconds (60)
 //   large-client-header-buffers      "NUMBER SIZE" ("4 8k"): request heads up to NUMBER*SIZE bytes
 //   disable-access-log               true/false (false)
+//   use-forwarded-headers            true/false (false): trust X-Forwarded-* from clients
+//   use-http2                        true/false (true): offer h2 by ALPN
 //
-// Every other key (use-forwarded-headers, allow-snippet-annotations,
+// Every other key (allow-snippet-annotations,
 // ssl-protocols, log-format-upstream, ...) is ignored. An invalid value is
 // reported in `errors` and leaves that setting at its default.
 //
@@ -58,6 +60,7 @@ struct ConfigMapSettings {
   std::optional<int> client_header_timeout_ms, client_body_timeout_ms;
   std::optional<size_t> max_header_bytes;
   std::optional<bool> disable_access_log;
+  std::optional<bool> use_forwarded_headers, use_http2;
 
   std::vector<std::string> errors;  // "proxy-body-size: invalid value \"x\""
 

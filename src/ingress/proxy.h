@@ -48,6 +48,10 @@ struct ProxyOptions {
   int upstream_keepalive_connections = 320; // idle pooled connections in all
   int upstream_keepalive_timeout_ms = 60000;
   int upstream_keepalive_requests = 10000;
+  // Trust X-Forwarded-For/-Proto/-Host/-Port from clients (another proxy in
+  // front): the client address is appended to X-Forwarded-For and the
+  // others are passed on; otherwise they are set from this connection.
+  bool use_forwarded_headers = false;
   bool http2 = true;        // offer "h2" by ALPN on the HTTPS port (use-http2)
   bool access_log = true;  // one line per request on stdout (ingress-nginx's format)
 };

@@ -492,6 +492,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   p.listener_port = tls_ ? sh.options.https_port : sh.options.http_port;
   p.https = tls_;
   p.request_id = request_id_;
+  p.trust_forwarded = sh.options.use_forwarded_headers;
   upstream_head_ = BuildUpstreamHead(head, p);
   in_.Consume(head.head_size);
   phase_ = Phase::kProxy;

@@ -99,7 +99,14 @@ std::string BuildUpstreamHead(const RequestHead& req, const UpstreamHeadParams& 
   out.append(p.target);
   out.append(" HTTP/1.1\r\n");
   AppendHeader(&out, "Host", req.host);
+  std::string_view xff, xf_host, xf_port, xf_proto;
   for (const HeaderField& h : req.headers) {
+    if (p.trust_forwarded) {
+      if (EqualsIgnoreCase(h.name, "x-forwarded-for")) xff = h.value;
+      else if (EqualsIgnoreCase(h.name, "x-forwarded-host")) xf_host = h.value;
+      else if (EqualsIgnoreCase(h.name, "x-forwarded-port")) xf_port = h.value;
+      else if (EqualsIgnoreCase(h.name, "x-forwarded-proto")) xf_proto = h.value;
+    }
     if (IsHopByHop(h.name) || IsForwardingHeader(h.name)) continue;
     AppendHeader(&out, h.name, h.value);
   }
@@ -110,10 +117,18 @@ std::string BuildUpstreamHead(const RequestHead& req, const UpstreamHeadParams& 
   }
   AppendHeader(&out, "X-Request-ID", p.request_id);
   AppendHeader(&out, "X-Real-IP", p.client_ip);
-  AppendHeader(&out, "X-Forwarded-For", p.client_ip);
-  AppendHeader(&out, "X-Forwarded-Host", req.host);
-  AppendHeader(&out, "X-Forwarded-Port", std::to_string(p.listener_port));
-  std::string_view scheme = p.https ? "https" : "http";
+  if (xff.empty()) {
+    AppendHeader(&out, "X-Forwarded-For", p.client_ip);
+  } else {
+    std::string chain(xff);
+    chain += ", ";
+    chain += p.client_ip;
+    AppendHeader(&out, "X-Forwarded-For", chain);
+  }
+  AppendHeader(&out, "X-Forwarded-Host", xf_host.empty() ? req.host : xf_host);
+  std::string port = std::to_string(p.listener_port);
+  AppendHeader(&out, "X-Forwarded-Port", xf_port.empty() ? std::string_view(port) : xf_port);
+  std::string_view scheme = xf_proto.empty() ? (p.https ? "https" : "http") : xf_proto;
   AppendHeader(&out, "X-Forwarded-Proto", scheme);
   AppendHeader(&out, "X-Forwarded-Scheme", scheme);
   AppendHeader(&out, "X-Scheme", scheme);

@@ -27,7 +27,7 @@ struct UpstreamHeadParams {
   int listener_port = 80;       // X-Forwarded-Port
   bool https = false;           // X-Forwarded-Proto
   std::string_view request_id;  // X-Request-ID
-  bool chunked_to_length = false;  // unused yet: bodies are forwarded as framed
+  bool trust_forwarded = false;  // use-forwarded-headers
 };
 
 // "METHOD TARGET HTTP/1.1" and headers for the backend, CRLFCRLF included.

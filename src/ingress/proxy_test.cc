@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ingress/http1.h"
+#include "ingress/proxy_format.h"
 #include "ingress/proxy_metrics.h"
 #include "util/log.h"
 
@@ -350,6 +351,30 @@ TEST_F(ProxyTest, UpgradeIsTunnelled) {
     echo.append(tmp, n);
   }
   EXPECT_EQ(echo, "ping-pong");
+}
+
+TEST(ProxyFormat, ForwardingHeaders) {
+  RequestHead h;
+  ParseError e;
+  std::string raw =
+      "GET /x HTTP/1.1\r\nHost: a.com\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: https\r\n"
+      "Connection: keep-alive\r\nX-Request-ID: abc\r\n\r\n";
+  ASSERT_EQ(ParseRequestHead(raw, 8192, &h, &e), ParseStatus::kDone);
+  UpstreamHeadParams p;
+  p.target = "/y";
+  p.client_ip = "10.0.0.9";
+  p.listener_port = 80;
+  p.request_id = "abc";
+  std::string plain = BuildUpstreamHead(h, p);
+  EXPECT_EQ(plain.rfind("GET /y HTTP/1.1\r\nHost: a.com\r\n", 0), 0u) << plain;
+  EXPECT_NE(plain.find("X-Forwarded-For: 10.0.0.9\r\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("X-Forwarded-Proto: http\r\n"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("1.2.3.4"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("Connection"), std::string::npos) << plain;
+  p.trust_forwarded = true;
+  std::string trusted = BuildUpstreamHead(h, p);
+  EXPECT_NE(trusted.find("X-Forwarded-For: 1.2.3.4, 10.0.0.9\r\n"), std::string::npos) << trusted;
+  EXPECT_NE(trusted.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << trusted;
 }
 
 TEST_F(ProxyTest, ConnectFailureRetriesAnotherEndpoint) {

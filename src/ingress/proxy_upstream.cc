@@ -229,7 +229,15 @@ UpstreamConn* Worker::Checkout(const std::string& key) {
     shared_->stats->upstream_connections_reused++;
     return c;
   }
-  UpstreamConn* c = shared_->pool->Take(key);
+  UpstreamConn* c;
+  while ((c = shared_->pool->Take(key)) != nullptr) {
+    // It sat in no epoll set: make sure the backend has not closed it (or
+    // sent stray bytes) meanwhile.
+    char b;
+    ssize_t r = ::recv(c->sock_.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    delete c;
+  }
   if (!c) return nullptr;
   c->worker_ = this;
   if (!Watch(c->sock_.fd, c)) {
