@@ -8,6 +8,7 @@
 #include <ctime>
 #include <random>
 #include <vector>
+#include "util/strings.h"
 
 namespace netkube::client {
 
@@ -115,13 +116,6 @@ Json MakeOwnerRef(const Json& owner, bool controller, bool block_owner_deletion)
 
 namespace {
 
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 // Splits on commas that are not inside parentheses.
 std::vector<std::string> SplitTopLevel(std::string_view s) {
   std::vector<std::string> out;
@@ -131,11 +125,11 @@ std::vector<std::string> SplitTopLevel(std::string_view s) {
     if (s[i] == '(') ++depth;
     if (s[i] == ')') --depth;
     if (s[i] == ',' && depth == 0) {
-      out.push_back(Trim(s.substr(start, i - start)));
+      out.emplace_back(TrimSpace(s.substr(start, i - start)));
       start = i + 1;
     }
   }
-  out.push_back(Trim(s.substr(start)));
+  out.emplace_back(TrimSpace(s.substr(start)));
   return out;
 }
 
@@ -154,7 +148,7 @@ StatusOr<bool> QuerySelectorMatches(std::string_view query, const Json& labels) 
 }
 
 StatusOr<bool> FieldSelectorMatches(std::string_view query, const Json& obj) {
-  if (Trim(query).empty()) return true;
+  if (TrimSpace(query).empty()) return true;
   for (const std::string& term : SplitTopLevel(query)) {
     size_t p;
     bool negate = false;
@@ -167,8 +161,8 @@ StatusOr<bool> FieldSelectorMatches(std::string_view query, const Json& obj) {
     } else if ((p = term.find('=')) == std::string::npos) {
       return Status::BadRequest("invalid field selector: \"" + term + "\"");
     }
-    std::string field = Trim(term.substr(0, p));
-    std::string want = Trim(term.substr(p + oplen));
+    std::string field(TrimSpace(term.substr(0, p)));
+    std::string want(TrimSpace(term.substr(p + oplen)));
     const Json* cur = &obj;
     size_t start = 0;
     while (cur != nullptr && start <= field.size()) {

@@ -3,15 +3,10 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include "util/strings.h"
 
 namespace netkube::controllers {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 StatusOr<LoadBalancerPool::Range> ParseRange(std::string_view part) {
   auto bad = [&](const std::string& why) {
@@ -19,9 +14,9 @@ StatusOr<LoadBalancerPool::Range> ParseRange(std::string_view part) {
   };
   if (part.find(':') != std::string_view::npos) return bad("only IPv4 ranges are supported");
   if (auto slash = part.find('/'); slash != std::string_view::npos) {
-    std::optional<uint32_t> base = ParseIPv4(Trim(part.substr(0, slash)));
+    std::optional<uint32_t> base = ParseIPv4(TrimSpace(part.substr(0, slash)));
     if (!base) return bad("not an IPv4 address");
-    std::string_view len = Trim(part.substr(slash + 1));
+    std::string_view len = TrimSpace(part.substr(slash + 1));
     int n = 0;
     if (len.empty() || len.size() > 2 || !std::all_of(len.begin(), len.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return bad("prefix length must be 0-32");
@@ -32,8 +27,8 @@ StatusOr<LoadBalancerPool::Range> ParseRange(std::string_view part) {
     return LoadBalancerPool::Range{*base, *base | ~mask};
   }
   auto dash = part.find('-');
-  std::optional<uint32_t> first = ParseIPv4(Trim(part.substr(0, dash)));
-  std::optional<uint32_t> last = dash == std::string_view::npos ? first : ParseIPv4(Trim(part.substr(dash + 1)));
+  std::optional<uint32_t> first = ParseIPv4(TrimSpace(part.substr(0, dash)));
+  std::optional<uint32_t> last = dash == std::string_view::npos ? first : ParseIPv4(TrimSpace(part.substr(dash + 1)));
   if (!first || !last) return bad("expected FIRST-LAST or ADDRESS/PREFIX with IPv4 addresses");
   if (*first > *last) return bad("the first address is above the last");
   return LoadBalancerPool::Range{*first, *last};
@@ -55,11 +50,11 @@ std::string FormatIPv4(uint32_t ip) {
 
 StatusOr<LoadBalancerPool> LoadBalancerPool::Parse(std::string_view text) {
   LoadBalancerPool pool;
-  pool.text_ = std::string(Trim(text));
+  pool.text_ = std::string(TrimSpace(text));
   std::string_view rest = text;
   while (true) {
     auto comma = rest.find(',');
-    std::string_view part = Trim(rest.substr(0, comma));
+    std::string_view part = TrimSpace(rest.substr(0, comma));
     if (!part.empty()) {
       StatusOr<Range> r = ParseRange(part);
       if (!r.ok()) return r.status();

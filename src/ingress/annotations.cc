@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include "util/strings.h"
 
 namespace netkube::ingress {
 
@@ -26,12 +27,6 @@ constexpr std::array<std::string_view, 21> kSupported = {
 };
 
 constexpr std::string_view kSnippetSuffix = "-snippet";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -119,7 +114,7 @@ class Reader {
   void Bool(std::string_view name, bool* out) {
     const std::string* v = Get(name);
     if (v == nullptr) return;
-    if (std::optional<bool> b = ParseBool(Trim(*v))) {
+    if (std::optional<bool> b = ParseBool(TrimSpace(*v))) {
       *out = *b;
     } else {
       Error(name, "invalid boolean " + Quote(*v) + "; want \"true\" or \"false\"");
@@ -130,7 +125,7 @@ class Reader {
   void Seconds(std::string_view name, int* out_ms) {
     const std::string* v = Get(name);
     if (v == nullptr) return;
-    std::optional<int64_t> s = ParseUint(Trim(*v));
+    std::optional<int64_t> s = ParseUint(TrimSpace(*v));
     constexpr int64_t kMax = std::numeric_limits<int>::max() / 1000;
     if (!s || *s < 1 || *s > kMax) {
       Error(name, "invalid timeout " + Quote(*v) + "; want whole seconds from 1 to " +
@@ -144,7 +139,7 @@ class Reader {
   bool Int(std::string_view name, int lo, int hi, int* out) {
     const std::string* v = Get(name);
     if (v == nullptr) return false;
-    std::optional<int64_t> n = ParseUint(Trim(*v));
+    std::optional<int64_t> n = ParseUint(TrimSpace(*v));
     if (!n || *n < lo || *n > hi) {
       Error(name, "invalid value " + Quote(*v) + "; want an integer from " + std::to_string(lo) +
                       " to " + std::to_string(hi));
@@ -158,7 +153,7 @@ class Reader {
   void Url(std::string_view name, std::string* out, bool must_be_path) {
     const std::string* v = Get(name);
     if (v == nullptr) return;
-    std::string_view t = Trim(*v);
+    std::string_view t = TrimSpace(*v);
     if (t.empty()) return;  // "" = not set
     if (!IsUrlSafe(t)) {
       Error(name, "invalid value " + Quote(*v) + ": spaces and control characters are not allowed");
@@ -189,7 +184,7 @@ void ParseAllowlist(Reader& r, RouteOptions& o) {
   std::string_view rest = *v;
   while (true) {
     size_t comma = rest.find(',');
-    std::string_view item = Trim(rest.substr(0, comma));
+    std::string_view item = TrimSpace(rest.substr(0, comma));
     if (!item.empty()) {
       if (std::optional<Cidr> c = Cidr::Parse(item)) {
         list.push_back(*c);
@@ -213,7 +208,7 @@ void ParseAllowlist(Reader& r, RouteOptions& o) {
 void ParseAffinity(Reader& r, RouteOptions& o) {
   const std::string* v = r.Get("affinity");
   if (v == nullptr) return;
-  std::string_view t = Trim(*v);
+  std::string_view t = TrimSpace(*v);
   if (t.empty()) return;
   if (t != "cookie") {
     r.Error("affinity", "unsupported affinity " + Quote(*v) + "; only \"cookie\" is supported");
@@ -221,7 +216,7 @@ void ParseAffinity(Reader& r, RouteOptions& o) {
   }
   o.affinity_cookie = "INGRESSCOOKIE";
   if (const std::string* n = r.Get("session-cookie-name")) {
-    std::string_view name = Trim(*n);
+    std::string_view name = TrimSpace(*n);
     // A cookie-name is an RFC 6265 token.
     if (IsToken(name)) {
       o.affinity_cookie = std::string(name);
@@ -241,7 +236,7 @@ void ParseCanary(Reader& r, CanaryOptions& c) {
     c.weight = c.weight_total;
   }
   if (const std::string* h = r.Get("canary-by-header")) {
-    std::string_view t = Trim(*h);
+    std::string_view t = TrimSpace(*h);
     if (t.empty()) {
       // not set
     } else if (IsToken(t)) {
@@ -268,7 +263,7 @@ std::optional<bool> ParseBool(std::string_view t) {
 }
 
 std::optional<int64_t> ParseNginxSize(std::string_view text) {
-  std::string_view t = Trim(text);
+  std::string_view t = TrimSpace(text);
   if (t.empty()) return std::nullopt;
   int shift = 0;
   switch (t.back()) {
@@ -319,7 +314,7 @@ IngressAnnotations ParseAnnotations(const std::map<std::string, std::string>& an
   r.Url("permanent-redirect", &o.permanent_redirect, /*must_be_path=*/false);
   r.Int("permanent-redirect-code", 300, 308, &o.permanent_redirect_code);
   if (const std::string* v = r.Get("backend-protocol")) {
-    std::string p = Upper(Trim(*v));
+    std::string p = Upper(TrimSpace(*v));
     if (p == "HTTPS") {
       a.backend_https = true;
     } else if (p != "HTTP") {

@@ -4,20 +4,14 @@
 #include <limits>
 
 #include "ingress/annotations.h"
+#include "util/strings.h"
 
 namespace netkube::ingress {
 namespace {
 
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 // A non-negative integer, optionally followed by `suffix` (nginx times: "60s").
 std::optional<int64_t> ParseCount(std::string_view text, std::string_view suffix = "") {
-  std::string t = Trim(text);
+  std::string t(TrimSpace(text));
   if (!suffix.empty() && t.size() > suffix.size() && t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0)
     t.resize(t.size() - suffix.size());
   if (t.empty() || t.size() > 12) return std::nullopt;
@@ -31,7 +25,7 @@ std::optional<int64_t> ParseCount(std::string_view text, std::string_view suffix
 
 // "4 8k" → 32768.
 std::optional<size_t> ParseHeaderBuffers(std::string_view text) {
-  std::string t = Trim(text);
+  std::string t(TrimSpace(text));
   auto space = t.find_first_of(" \t");
   if (space == std::string::npos) return std::nullopt;
   auto number = ParseCount(t.substr(0, space));
@@ -103,7 +97,7 @@ ConfigMapSettings ParseConfigMap(const std::map<std::string, std::string>& data)
     *out = static_cast<int>(*n);
   };
   auto boolean = [&](const std::string& key, const std::string& value, std::optional<bool>* out) {
-    auto b = ParseBool(Trim(value));
+    auto b = ParseBool(TrimSpace(value));
     if (!b) return invalid(key, value);
     *out = *b;
   };

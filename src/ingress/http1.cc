@@ -1,6 +1,7 @@
 #include "ingress/http1.h"
 
 #include <cstring>
+#include "util/strings.h"
 
 namespace netkube::ingress {
 namespace {
@@ -19,12 +20,6 @@ bool IsTokenChar(unsigned char c) {
 }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Finds the end of the head ("\r\n\r\n"); returns its size or 0.
 size_t HeadEnd(std::string_view data) {
@@ -63,7 +58,7 @@ bool ParseHeaderLines(std::string_view lines, std::vector<HeaderField>* headers,
     std::string_view value = line.substr(colon + 1);
     for (unsigned char c : value)
       if ((c < 0x20 && c != '\t') || c == 0x7f) return Fail(err, 400, "invalid character in header value");
-    headers->push_back({line.substr(0, colon), Trim(value)});
+    headers->push_back({line.substr(0, colon), TrimSpace(value)});
   }
   return true;
 }
@@ -72,7 +67,7 @@ bool ParseHeaderLines(std::string_view lines, std::vector<HeaderField>* headers,
 bool ParseContentLength(std::string_view v, uint64_t* out, bool* seen) {
   while (true) {
     size_t comma = v.find(',');
-    std::string_view item = Trim(v.substr(0, comma));
+    std::string_view item = TrimSpace(v.substr(0, comma));
     if (item.empty() || item.size() > 15) return false;
     uint64_t n = 0;
     for (char c : item) {
@@ -90,7 +85,7 @@ bool ParseContentLength(std::string_view v, uint64_t* out, bool* seen) {
 // The last coding of a Transfer-Encoding list, lower-cased compare target.
 std::string_view LastCoding(std::string_view v) {
   size_t comma = v.rfind(',');
-  return Trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+  return TrimSpace(comma == std::string_view::npos ? v : v.substr(comma + 1));
 }
 
 bool ParseVersion(std::string_view v, int* minor) {
@@ -173,7 +168,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 bool HasToken(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    if (EqualsIgnoreCase(Trim(list.substr(0, comma)), token)) return true;
+    if (EqualsIgnoreCase(TrimSpace(list.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -267,7 +262,7 @@ ParseStatus ParseRequestHead(std::string_view data, size_t max_head, RequestHead
   if (have_te) {
     if (have_cl) return Fail(err, 400, "both Content-Length and Transfer-Encoding"), ParseStatus::kError;
     if (out->minor == 0) return Fail(err, 400, "Transfer-Encoding in an HTTP/1.0 request"), ParseStatus::kError;
-    if (!EqualsIgnoreCase(LastCoding(te), "chunked") || !EqualsIgnoreCase(Trim(te), "chunked"))
+    if (!EqualsIgnoreCase(LastCoding(te), "chunked") || !EqualsIgnoreCase(TrimSpace(te), "chunked"))
       return Fail(err, 501, "unsupported Transfer-Encoding"), ParseStatus::kError;
     out->framing = Framing::kChunked;
   } else if (have_cl && out->content_length > 0) {

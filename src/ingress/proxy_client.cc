@@ -119,6 +119,13 @@ ClientConn::ClientConn(Worker* w, int fd, SSL* ssl, const sockaddr_storage& peer
 
 ClientConn::~ClientConn() { sock_.Close(); }
 
+void ClientConn::DropUpstream() {
+  if (!up_) return;
+  up_->client_ = nullptr;
+  w_->Release(up_, false);
+  up_ = nullptr;
+}
+
 void ClientConn::AttachPipe(Pipe* pipe) {
   sock_.pipe = pipe;
   tls_ = true;
@@ -136,11 +143,7 @@ void ClientConn::Close() {
   if (closed_) return;
   closed_ = true;
   Pipe* pipe = sock_.pipe;
-  if (up_) {
-    up_->client_ = nullptr;
-    w_->Release(up_, false);
-    up_ = nullptr;
-  }
+  DropUpstream();
   sock_.Close();
   if (!pipe) w_->shared()->stats->connections_active--;
   auto it = w_->clients().find(this);
@@ -342,9 +345,7 @@ bool ClientConn::ProcessRequestBody() {
         Close();
         return true;
       }
-      up_->client_ = nullptr;
-      w_->Release(up_, false);
-      up_ = nullptr;
+      DropUpstream();
       if (too_big) RespondLocal(413, {}, true, "request body larger than proxy-body-size");
       else RespondLocal(400, {}, true, "invalid chunked body");
       return true;
@@ -568,9 +569,7 @@ bool ClientConn::PumpUpstream() {
     if (!ok) {
       if (phase_ == Phase::kTunnel) {
         // The backend ended the tunnel: finish writing, then close.
-        up_->client_ = nullptr;
-        w_->Release(up_, false);
-        up_ = nullptr;
+        DropUpstream();
         close_after_ = true;
         phase_ = Phase::kLocal;
         return true;
@@ -702,11 +701,7 @@ bool ClientConn::ProcessUpstreamInput() {
 }
 
 void ClientConn::OnUpstreamFailure(Failure f, const std::string& why) {
-  if (up_) {
-    up_->client_ = nullptr;
-    w_->Release(up_, false);
-    up_ = nullptr;
-  }
+  DropUpstream();
   error_note_ = why;
   bool nothing_received = !resp_head_done_;
   bool replayable = req_framing_ == Framing::kNone && Idempotent(method_);
@@ -861,11 +856,7 @@ void ClientConn::CheckTimeout(int64_t now) {
     case Phase::kProxy:
       if (!req_body_done_ && now >= last_activity_ms_ + w_->shared()->options.client_body_timeout_ms &&
           !resp_head_done_) {
-        if (up_) {
-          up_->client_ = nullptr;
-          w_->Release(up_, false);
-          up_ = nullptr;
-        }
+        DropUpstream();
         RespondLocal(408, {}, true, "client body timeout");
         Pump();
         return;

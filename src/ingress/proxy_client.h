@@ -56,6 +56,8 @@ class ClientConn : public Handler {
   bool ConnectUpstream();
   void OnUpstreamFailure(Failure f, const std::string& why);
   void FinishRequest();
+  // Closes the upstream connection of the request (never reused).
+  void DropUpstream();
   void RecordRequest();
   void UpdateDeadline(int64_t now_ms);
 
