@@ -79,6 +79,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A private copy of the binary: a rebuild of $BUILD/netkube during the run (the
+# machine is shared) must not change what steps 3-4 run.
+if [[ -x "$NETKUBE" ]]; then
+  NETKUBE_BUILT=$(date -u -r "$NETKUBE" '+%Y-%m-%d %H:%M UTC')
+  cp "$NETKUBE" "$TMP/netkube"
+  NETKUBE="$TMP/netkube"
+fi
 REPORT="$TMP/report.txt"
 : >"$TMP/raw.txt"
 source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note
@@ -93,11 +100,13 @@ cpu_ticks() {
   echo "$total"
 }
 HZ=$(getconf CLK_TCK)
+# backend_accepts: connections the backend has accepted so far (nginx stub_status).
+backend_accepts() { curl -s --max-time 2 "http://10.99.0.1:18080/__backend_status" | awk 'NR == 3 {print $1}'; }
 now_s() { date +%s.%N; }
 
 say "netkube ingress benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "  commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), build $(basename "$BUILD")" \
-  "($(awk -F= '/^CMAKE_BUILD_TYPE/ {print $2}' "$BUILD/CMakeCache.txt" 2>/dev/null || echo '?'))"
+  "($(awk -F= '/^CMAKE_BUILD_TYPE/ {print $2}' "$BUILD/CMakeCache.txt" 2>/dev/null || echo '?')), netkube binary built ${NETKUBE_BUILT:-?}"
 DIRTY=$(git -C "$ROOT" status --porcelain -- src cmake CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
 [[ -n "$DIRTY" ]] && say "  NOTE: the build includes uncommitted changes of other work in progress: $DIRTY"
 say "  machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)"
@@ -130,6 +139,7 @@ http {
   server {
     listen $BACKEND reuseport backlog=4096;
     location / { default_type text/plain; return 200 "$BODY\n"; }
+    location = /__backend_status { stub_status; }
   }
 }
 EOF
@@ -353,13 +363,15 @@ to_ms() {
 }
 # wrk_run NAME KIND CONNS WRK_THREADS SCHEME [EXTRA WRK ARGS]: one run; appends a RESULT line.
 wrk_run() {
-  local name=$1 kind=$2 conns=$3 wthreads=$4 scheme=$5 port out c0 c1 rps p50 p99 errors non2xx reqs cpu
+  local name=$1 kind=$2 conns=$3 wthreads=$4 scheme=$5 port out c0 c1 a0 a1 rps p50 p99 errors non2xx reqs cpu
   shift 5
   port=$([[ $scheme == https ]] && echo "${HTTPS_PORT[$kind]}" || echo "${HTTP_PORT[$kind]}")
   out="$TMP/wrk-$name-$kind-$(date +%s%N).txt"
   c0=$(cpu_ticks "${PID_OF[$kind]}")
+  a0=$(backend_accepts)
   wrk -t "$wthreads" -c "$conns" -d "${SECS}s" --latency "$@" "$scheme://127.0.0.1:$port/" >"$out" 2>&1 || true
   c1=$(cpu_ticks "${PID_OF[$kind]}")
+  a1=$(backend_accepts)
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
   reqs=$(awk '/requests in/ {print $1}' "$out")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
@@ -369,6 +381,7 @@ wrk_run() {
   cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="${reqs:-0}" 'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n }')
   echo "RESULT step=$name proxy=$kind conns=$conns rps=${rps:-} p50_ms=$p50 p99_ms=$p99 requests=${reqs:-0}" \
     "socket_errors=${errors:-0} non2xx=${non2xx:-0} cpu_us_per_req=${cpu:-} cpu_s=$(awk -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN {printf "%.1f", t / hz}')" \
+    "backend_conns=$((a1 - a0 - 1))" \
     >>"$TMP/raw.txt"
 }
 # h2_run KIND: h2load over TLS (ALPN h2), 64 connections x 10 streams.
@@ -414,13 +427,14 @@ say "1. HTTP/1.1 keep-alive through each proxy to one backend (nginx, 100-byte b
 say "   $THREADS worker threads/processes per proxy, wrk 2 threads (1 for 1 connection), all unpinned on the same $(nproc) cores;"
 say "   access log on in all three (ingress-nginx's default; each writes its lines to /dev/null); client keep-alive"
 say "   requests per connection 100,000 in all three (ingress-nginx's default 1,000 would end h2load's connections early);"
-say "   64 connections: two runs per proxy in the order A B C C B A (mean shown); CPU = the proxy's user+system time per request"
+say "   64 connections: two runs per proxy in the order A B C C B A (mean shown); CPU = the proxy's user+system time per request;"
+say "   backend conns = connections the backend accepted during the run (the upstream pool's misses)"
 for step in http64 http1 http512; do
   for kind in "${UP[@]}"; do
-    say "    $(printf '%-8s %-8s %9s req/s (%s)  p50 %7s ms  p99 %7s ms  CPU %6s us/req  errors %s non-2xx %s' \
+    say "    $(printf '%-8s %-8s %9s req/s (%s)  p50 %7s ms  p99 %7s ms  CPU %6s us/req  backend conns %6s  errors %s non-2xx %s' \
       "$step" "$kind" "$(stat "$step" "$kind" rps)" "$(runs_of "$step" "$kind")" "$(stat "$step" "$kind" p50_ms)" \
-      "$(stat "$step" "$kind" p99_ms)" "$(stat "$step" "$kind" cpu_us_per_req)" "$(stat "$step" "$kind" socket_errors)" \
-      "$(stat "$step" "$kind" non2xx)")"
+      "$(stat "$step" "$kind" p99_ms)" "$(stat "$step" "$kind" cpu_us_per_req)" "$(stat "$step" "$kind" backend_conns)" \
+      "$(stat "$step" "$kind" socket_errors)" "$(stat "$step" "$kind" non2xx)")"
   done
 done
 nk=$(stat http64 netkube rps); ng=$(stat http64 nginx rps); hp=$(stat http64 haproxy rps)
