@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <set>
 
 #include "ingress/proxy_client.h"
 #include "ingress/proxy_h2.h"
@@ -261,7 +262,10 @@ class Proxy::Impl {
       shared_.options.threads = n > 0 ? static_cast<int>(n) : 1;
     }
     shared_.stats = std::make_unique<ProxyStats>(shared_.options.threads);
-    shared_.pool = std::make_unique<SharedPool>(shared_.options.upstream_keepalive_connections);
+    // upstream-keepalive-connections is per worker, as nginx's `keepalive`
+    // (ingress-nginx's 320 is 320 per worker process).
+    shared_.pool = std::make_unique<SharedPool>(shared_.options.upstream_keepalive_connections *
+                                                shared_.options.threads);
     shared_.tls = std::make_unique<TlsContexts>();
   }
   ~Impl() { Stop(); }
@@ -317,10 +321,13 @@ class Proxy::Impl {
     shared_.table_version.fetch_add(1, std::memory_order_release);
     shared_.stats->route_tables++;
     shared_.stats->last_table_time = time(nullptr);
+    std::set<std::pair<std::string, std::string>> now(errors.begin(), errors.end());
     for (const auto& [secret, err] : errors) {
-      LOG_WARN << "certificate from Secret " << secret << " cannot be used: " << err;
+      if (!reported_.count({secret, err}))
+        LOG_WARN << "certificate from Secret " << secret << " cannot be used: " << err;
       if (on_cert_error_) on_cert_error_(secret, err);
     }
+    reported_ = std::move(now);
   }
 
   bool HasRoutes() const { return std::atomic_load(&shared_.table) != nullptr; }
@@ -375,6 +382,7 @@ class Proxy::Impl {
   std::vector<std::thread> threads_;
   int status_fd_ = -1;
   std::mutex routes_mu_;
+  std::set<std::pair<std::string, std::string>> reported_;  // certificate errors logged; guarded by routes_mu_
   std::function<void(const std::string&, const std::string&)> on_cert_error_;
 };
 

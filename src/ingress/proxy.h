@@ -45,7 +45,7 @@ struct ProxyOptions {
   int client_body_timeout_ms = 60000;       // between two reads of a body
   int keepalive_timeout_ms = 75000;         // idle client connection
   int keepalive_requests = 1000;            // per client connection
-  int upstream_keepalive_connections = 320; // idle pooled connections in all
+  int upstream_keepalive_connections = 320; // idle pooled connections per worker (nginx's keepalive)
   int upstream_keepalive_timeout_ms = 60000;
   int upstream_keepalive_requests = 10000;
   // Trust X-Forwarded-For/-Proto/-Host/-Port from clients (another proxy in

@@ -13,13 +13,25 @@
 
 namespace netkube::ingress {
 
+struct TlsContexts::CertKey {
+  X509* leaf = nullptr;
+  EVP_PKEY* key = nullptr;
+  STACK_OF(X509)* chain = nullptr;
+  ~CertKey() {
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+  }
+};
+
 struct TlsContexts::State {
   std::shared_ptr<const RouteTable> table;
   struct Entry {
     std::string version;
-    std::shared_ptr<SSL_CTX> ctx;  // null when the certificate is unusable
+    std::shared_ptr<const CertKey> cert;  // null when the certificate is unusable
+    std::string error;                    // why, when unusable
   };
-  std::map<std::string, Entry> contexts;  // by Secret "ns/name"
+  std::map<std::string, Entry> certs;  // by Secret "ns/name"
 };
 
 namespace {
@@ -58,13 +70,13 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-int OnServerName(SSL* ssl, int*, void* arg) {
+// Runs during each handshake once the client's hello (and SNI) is known.
+int OnCertificate(SSL* ssl, void* arg) {
   auto* self = static_cast<TlsContexts*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  // The SSL takes its own reference, so the context may be dropped by a
-  // later Update while the connection lives.
-  if (auto ctx = self->ContextFor(name ? name : "")) SSL_set_SSL_CTX(ssl, ctx.get());
-  return SSL_TLSEXT_ERR_OK;
+  auto ck = self->CertificateFor(name ? name : "");
+  if (!ck) return 1;  // the context's default certificate
+  return TlsContexts::Use(ssl, *ck) ? 1 : 0;
 }
 
 void ConfigureServer(SSL_CTX* ctx, bool h2) {
@@ -80,8 +92,8 @@ void ConfigureServer(SSL_CTX* ctx, bool h2) {
 }  // namespace
 
 StatusOr<std::pair<std::string, std::string>> MakeSelfSigned(const std::string& common_name,
-                                                             const std::vector<std::string>& dns_names) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
+                                                             const std::vector<std::string>& dns_names, bool rsa) {
+  EVP_PKEY* key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
   if (!key) return Status::Internal("cannot make a key: " + OpenSslError());
   X509* x = X509_new();
   X509_set_version(x, 2);
@@ -123,39 +135,47 @@ StatusOr<std::pair<std::string, std::string>> MakeSelfSigned(const std::string& 
   return std::make_pair(cert, pkey);
 }
 
-StatusOr<SSL_CTX*> TlsContexts::MakeServerContext(const std::string& cert_pem, const std::string& key_pem,
-                                                  bool enable_h2) {
+StatusOr<std::shared_ptr<const TlsContexts::CertKey>> TlsContexts::Parse(const std::string& cert_pem,
+                                                                        const std::string& key_pem) {
   ERR_clear_error();
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx) return Status::Internal("SSL_CTX_new: " + OpenSslError());
-  ConfigureServer(ctx, enable_h2);
+  auto ck = std::make_shared<CertKey>();
   BIO* b = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  X509* leaf = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
-  if (!leaf) {
+  ck->leaf = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+  if (!ck->leaf) {
     BIO_free(b);
-    SSL_CTX_free(ctx);
+    ERR_clear_error();
     return Status::Invalid("tls.crt holds no PEM certificate");
   }
-  SSL_CTX_use_certificate(ctx, leaf);
-  X509_free(leaf);
-  while (X509* extra = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) SSL_CTX_add0_chain_cert(ctx, extra);
+  ck->chain = sk_X509_new_null();
+  while (X509* extra = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) sk_X509_push(ck->chain, extra);
   ERR_clear_error();
   BIO_free(b);
   b = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+  ck->key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
   BIO_free(b);
-  if (!key) {
-    SSL_CTX_free(ctx);
+  if (!ck->key) {
+    ERR_clear_error();
     return Status::Invalid("tls.key holds no PEM private key");
   }
-  int ok = SSL_CTX_use_PrivateKey(ctx, key);
-  EVP_PKEY_free(key);
-  if (ok != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+  if (X509_check_private_key(ck->leaf, ck->key) != 1) {
     ERR_clear_error();
-    SSL_CTX_free(ctx);
     return Status::Invalid("the private key in tls.key does not match the certificate in tls.crt");
   }
-  return ctx;
+  return std::shared_ptr<const CertKey>(std::move(ck));
+}
+
+bool TlsContexts::Use(SSL* ssl, const CertKey& ck) {
+  // The default certificate sits in the slot of its key type (EC); an RSA
+  // certificate would go to another slot and lose to it: clear them all.
+  SSL_certs_clear(ssl);
+  return SSL_use_certificate(ssl, ck.leaf) == 1 && SSL_use_PrivateKey(ssl, ck.key) == 1 &&
+         SSL_set1_chain(ssl, ck.chain) == 1;
+}
+
+std::string TlsContexts::CommonName(const CertKey& ck) {
+  char buf[256] = "";
+  X509_NAME_get_text_by_NID(X509_get_subject_name(ck.leaf), NID_commonName, buf, sizeof(buf));
+  return buf;
 }
 
 TlsContexts::TlsContexts() : state_(std::make_shared<State>()) {}
@@ -174,11 +194,15 @@ Status TlsContexts::Init(const std::string& cert_pem, const std::string& key_pem
     cert = made->first;
     key = made->second;
   }
-  auto ctx = MakeServerContext(cert, key, enable_h2);
-  if (!ctx.ok()) return Status::Invalid("default certificate: " + ctx.status().message());
-  default_ctx_ = *ctx;
-  SSL_CTX_set_tlsext_servername_callback(default_ctx_, OnServerName);
-  SSL_CTX_set_tlsext_servername_arg(default_ctx_, this);
+  auto ck = Parse(cert, key);
+  if (!ck.ok()) return Status::Invalid("default certificate: " + ck.status().message());
+  default_ctx_ = SSL_CTX_new(TLS_server_method());
+  if (!default_ctx_) return Status::Internal("SSL_CTX_new: " + OpenSslError());
+  ConfigureServer(default_ctx_, enable_h2);
+  SSL_CTX_use_certificate(default_ctx_, (*ck)->leaf);
+  SSL_CTX_use_PrivateKey(default_ctx_, (*ck)->key);
+  SSL_CTX_set1_chain(default_ctx_, (*ck)->chain);
+  SSL_CTX_set_cert_cb(default_ctx_, OnCertificate, this);
   client_ctx_ = SSL_CTX_new(TLS_client_method());
   if (!client_ctx_) return Status::Internal("SSL_CTX_new: " + OpenSslError());
   SSL_CTX_set_verify(client_ctx_, SSL_VERIFY_NONE, nullptr);
@@ -192,36 +216,38 @@ std::vector<std::pair<std::string, std::string>> TlsContexts::Update(std::shared
   auto old = std::atomic_load(&state_);
   auto next = std::make_shared<State>();
   for (const auto& [key, cert] : table->certificates) {
-    auto it = old->contexts.find(key);
-    if (it != old->contexts.end() && it->second.version == cert.version && !cert.version.empty()) {
-      next->contexts[key] = it->second;
+    auto it = old->certs.find(key);
+    if (it != old->certs.end() && it->second.version == cert.version && !cert.version.empty()) {
+      next->certs[key] = it->second;
+      if (!it->second.cert) errors.emplace_back(key, it->second.error);
       continue;
     }
-    State::Entry entry{cert.version, nullptr};
-    auto ctx = MakeServerContext(cert.cert_pem, cert.key_pem, enable_h2_);
-    if (ctx.ok()) {
-      entry.ctx.reset(*ctx, SSL_CTX_free);
+    State::Entry entry{cert.version, nullptr, ""};
+    auto ck = Parse(cert.cert_pem, cert.key_pem);
+    if (ck.ok()) {
+      entry.cert = *ck;
     } else {
-      errors.emplace_back(key, ctx.status().message());
+      entry.error = ck.status().message();
+      errors.emplace_back(key, entry.error);
     }
-    next->contexts[key] = std::move(entry);
+    next->certs[key] = std::move(entry);
   }
   next->table = std::move(table);
   std::atomic_store(&state_, std::shared_ptr<const State>(std::move(next)));
   return errors;
 }
 
-std::shared_ptr<SSL_CTX> TlsContexts::ContextFor(const std::string& server_name) const {
+std::shared_ptr<const TlsContexts::CertKey> TlsContexts::CertificateFor(const std::string& server_name) const {
   auto state = std::atomic_load(&state_);
   if (!state->table) return nullptr;
-  auto lookup = [&](const std::string& secret) -> std::shared_ptr<SSL_CTX> {
-    auto it = state->contexts.find(secret);
-    return it == state->contexts.end() ? nullptr : it->second.ctx;
+  auto lookup = [&](const std::string& secret) -> std::shared_ptr<const CertKey> {
+    auto it = state->certs.find(secret);
+    return it == state->certs.end() ? nullptr : it->second.cert;
   };
   if (!server_name.empty()) {
     const VirtualHost* vh = FindHost(*state->table, NormalizeHost(server_name));
     if (vh && !vh->tls_secret.empty())
-      if (auto ctx = lookup(vh->tls_secret)) return ctx;
+      if (auto ck = lookup(vh->tls_secret)) return ck;
   }
   if (!state->table->default_certificate.empty()) return lookup(state->table->default_certificate);
   return nullptr;

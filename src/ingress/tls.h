@@ -1,7 +1,9 @@
-// TlsContexts: the proxy's TLS state — one server SSL_CTX per certificate
-// (from kubernetes.io/tls Secrets), chosen per connection by SNI through the
-// current route table, a default certificate for every other name, and one
-// client SSL_CTX for backends with backend-protocol HTTPS.
+// TlsContexts: the proxy's TLS state — one server SSL_CTX for every
+// listener, the parsed certificate and key of each kubernetes.io/tls Secret
+// (set on each connection by the certificate callback, chosen by SNI through
+// the current route table: a few KiB per Secret rather than a context each),
+// a default certificate for every other name, and one client SSL_CTX for
+// backends with backend-protocol HTTPS.
 //
 // SNI: the requested name is looked up like a request host (exact, then
 // wildcard, then host-less virtual host); a virtual host with a usable
@@ -41,9 +43,10 @@ class TlsContexts {
   // "Kubernetes Ingress Controller Fake Certificate" (EC P-256, one year).
   Status Init(const std::string& cert_pem, const std::string& key_pem, bool enable_h2);
 
-  // Builds contexts for the table's certificates (reusing those whose Secret
-  // version did not change) and publishes them with the table for SNI.
-  // Returns (secret "ns/name", error) for certificates that cannot be used.
+  // Parses the table's certificates (reusing those whose Secret version did
+  // not change) and publishes them with the table for SNI.
+  // Returns (secret "ns/name", error) for every certificate of the table that
+  // cannot be used (again on each call while it stays broken).
   std::vector<std::pair<std::string, std::string>> Update(std::shared_ptr<const RouteTable> table);
 
   // The context listeners start handshakes with (the default certificate; the
@@ -53,13 +56,18 @@ class TlsContexts {
   // proxy_ssl_verify off).
   SSL_CTX* client_context() const { return client_ctx_; }
 
-  // Builds a context from PEM text; error text when it does not load (no
-  // certificate, no key, key does not match, expired is fine).
-  static StatusOr<SSL_CTX*> MakeServerContext(const std::string& cert_pem, const std::string& key_pem,
-                                              bool enable_h2);
-  // The SNI callback's choice for `server_name` ("" = no SNI): a context, or
-  // nullptr for the default. Public for tests.
-  std::shared_ptr<SSL_CTX> ContextFor(const std::string& server_name) const;
+  // A certificate chain and its key, parsed from PEM.
+  struct CertKey;
+  // Parses PEM text; error text when it does not load (no certificate, no
+  // key, key does not match; expired is fine).
+  static StatusOr<std::shared_ptr<const CertKey>> Parse(const std::string& cert_pem, const std::string& key_pem);
+  // The certificate callback's choice for `server_name` ("" = no SNI), or
+  // nullptr for the built-in default. Public for tests.
+  std::shared_ptr<const CertKey> CertificateFor(const std::string& server_name) const;
+  // The subject common name of a parsed certificate (tests, logs).
+  static std::string CommonName(const CertKey& ck);
+  // Puts `ck` on a connection being handshaken.
+  static bool Use(SSL* ssl, const CertKey& ck);
 
   struct State;
 
@@ -70,9 +78,10 @@ class TlsContexts {
   std::shared_ptr<const State> state_;  // read with std::atomic_load
 };
 
-// Self-signed certificate and key for `common_name` (PEM), for the default
-// certificate and tests.
+// Self-signed certificate and key for `common_name` (PEM), EC P-256 or RSA
+// 2048, for the default certificate and tests.
 StatusOr<std::pair<std::string, std::string>> MakeSelfSigned(const std::string& common_name,
-                                                             const std::vector<std::string>& dns_names);
+                                                             const std::vector<std::string>& dns_names,
+                                                             bool rsa = false);
 
 }  // namespace netkube::ingress

@@ -14,8 +14,12 @@ std::string SubjectCn(SSL_CTX* ctx) {
   return buf;
 }
 
-Certificate Cert(const std::string& key, const std::string& cn, const std::string& version) {
-  auto made = MakeSelfSigned(cn, {cn});
+std::string SubjectCn(const std::shared_ptr<const TlsContexts::CertKey>& ck) {
+  return ck ? TlsContexts::CommonName(*ck) : "";
+}
+
+Certificate Cert(const std::string& key, const std::string& cn, const std::string& version, bool rsa = false) {
+  auto made = MakeSelfSigned(cn, {cn}, rsa);
   EXPECT_TRUE(made.ok());
   return Certificate{key, made->first, made->second, version};
 }
@@ -32,17 +36,17 @@ TEST(TlsContexts, PicksTheCertificateBySni) {
   t->wildcard_hosts[".foo.com"].host = "*.foo.com";
   t->wildcard_hosts[".foo.com"].tls_secret = "default/wild";
   EXPECT_TRUE(tls.Update(t).empty());
-  ASSERT_TRUE(tls.ContextFor("foo.bar.com"));
-  EXPECT_EQ(SubjectCn(tls.ContextFor("FOO.bar.com").get()), "foo.bar.com");
-  EXPECT_EQ(SubjectCn(tls.ContextFor("a.foo.com").get()), "*.foo.com");
-  EXPECT_FALSE(tls.ContextFor("b.a.foo.com"));  // the built-in default
-  EXPECT_FALSE(tls.ContextFor(""));
+  ASSERT_TRUE(tls.CertificateFor("foo.bar.com"));
+  EXPECT_EQ(SubjectCn(tls.CertificateFor("FOO.bar.com")), "foo.bar.com");
+  EXPECT_EQ(SubjectCn(tls.CertificateFor("a.foo.com")), "*.foo.com");
+  EXPECT_FALSE(tls.CertificateFor("b.a.foo.com"));  // the built-in default
+  EXPECT_FALSE(tls.CertificateFor(""));
   t = std::make_shared<RouteTable>(*t);
   t->certificates["ns/default"] = Cert("ns/default", "default.example", "1");
   t->default_certificate = "ns/default";
   tls.Update(t);
-  EXPECT_EQ(SubjectCn(tls.ContextFor("unknown.example").get()), "default.example");
-  EXPECT_EQ(SubjectCn(tls.ContextFor("").get()), "default.example");
+  EXPECT_EQ(SubjectCn(tls.CertificateFor("unknown.example")), "default.example");
+  EXPECT_EQ(SubjectCn(tls.CertificateFor("")), "default.example");
 }
 
 TEST(TlsContexts, RotatedSecretIsRebuiltUnchangedIsKept) {
@@ -52,14 +56,14 @@ TEST(TlsContexts, RotatedSecretIsRebuiltUnchangedIsKept) {
   t->certificates["default/foo"] = Cert("default/foo", "one.example", "1");
   t->exact_hosts["foo.com"].tls_secret = "default/foo";
   tls.Update(t);
-  auto first = tls.ContextFor("foo.com");
+  auto first = tls.CertificateFor("foo.com");
   auto same = std::make_shared<RouteTable>(*t);
   tls.Update(same);
-  EXPECT_EQ(tls.ContextFor("foo.com"), first);
+  EXPECT_EQ(tls.CertificateFor("foo.com"), first);
   auto rotated = std::make_shared<RouteTable>(*t);
   rotated->certificates["default/foo"] = Cert("default/foo", "two.example", "2");
   tls.Update(rotated);
-  EXPECT_EQ(SubjectCn(tls.ContextFor("foo.com").get()), "two.example");
+  EXPECT_EQ(SubjectCn(tls.CertificateFor("foo.com")), "two.example");
 }
 
 TEST(TlsContexts, BrokenSecretsAreReportedAndServeTheDefault) {
@@ -77,7 +81,61 @@ TEST(TlsContexts, BrokenSecretsAreReportedAndServeTheDefault) {
   EXPECT_EQ(errors[0].first, "default/bad");
   EXPECT_NE(errors[0].second.find("no PEM certificate"), std::string::npos);
   EXPECT_NE(errors[1].second.find("does not match"), std::string::npos);
-  EXPECT_FALSE(tls.ContextFor("bad.com"));
+  EXPECT_FALSE(tls.CertificateFor("bad.com"));
+}
+
+}  // namespace
+}  // namespace netkube::ingress
+
+namespace netkube::ingress {
+namespace {
+
+// A whole handshake in memory: the client sends `sni`; returns the common
+// name of the certificate the server presented ("" on failure).
+std::string Handshake(TlsContexts& tls, const char* sni) {
+  SSL_CTX* cctx = SSL_CTX_new(TLS_client_method());
+  SSL* client = SSL_new(cctx);
+  SSL* server = SSL_new(tls.server_context());
+  BIO *c_bio, *s_bio;
+  BIO_new_bio_pair(&c_bio, 0, &s_bio, 0);
+  SSL_set_bio(client, c_bio, c_bio);
+  SSL_set_bio(server, s_bio, s_bio);
+  if (sni) SSL_set_tlsext_host_name(client, sni);
+  SSL_set_connect_state(client);
+  SSL_set_accept_state(server);
+  bool done = false;
+  for (int i = 0; i < 100 && !done; ++i) {
+    int a = SSL_do_handshake(client);
+    int b = SSL_do_handshake(server);
+    done = a == 1 && b == 1;
+  }
+  std::string cn;
+  if (done) {
+    X509* peer = SSL_get1_peer_certificate(client);
+    char buf[256] = "";
+    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof(buf));
+    X509_free(peer);
+    cn = buf;
+  }
+  SSL_free(client);
+  SSL_free(server);
+  SSL_CTX_free(cctx);
+  return cn;
+}
+
+TEST(TlsContexts, HandshakeServesTheCertificateOfTheSniName) {
+  TlsContexts tls;
+  ASSERT_TRUE(tls.Init("", "", true).ok());
+  auto t = std::make_shared<RouteTable>();
+  t->certificates["default/foo"] = Cert("default/foo", "foo.bar.com", "1");
+  t->exact_hosts["foo.bar.com"].tls_secret = "default/foo";
+  t->certificates["default/rsa"] = Cert("default/rsa", "rsa.example", "1", true);  // other key type than the default's
+  t->exact_hosts["rsa.example"].tls_secret = "default/rsa";
+  tls.Update(t);
+  EXPECT_EQ(Handshake(tls, "foo.bar.com"), "foo.bar.com");
+  EXPECT_EQ(Handshake(tls, "rsa.example"), "rsa.example");
+  EXPECT_EQ(Handshake(tls, "other.com"), "Kubernetes Ingress Controller Fake Certificate");
+  EXPECT_EQ(Handshake(tls, nullptr), "Kubernetes Ingress Controller Fake Certificate");
 }
 
 }  // namespace
