@@ -113,7 +113,8 @@ bool Sock::ReadInto(Buffer* b, size_t limit, bool* eof, size_t* got) {
   *eof = false;
   *got = 0;
   while (can_read && b->size() < limit) {
-    size_t room = std::max<size_t>(16 * 1024, std::min<size_t>(limit - b->size(), 64 * 1024));
+    size_t room = pipe ? std::max<size_t>(1, pipe->to_server.size())
+                       : std::max<size_t>(16 * 1024, std::min<size_t>(limit - b->size(), 64 * 1024));
     char* p = b->Prepare(room);
     ssize_t r = Read(p, room);
     b->Commit(r > 0 ? static_cast<size_t>(r) : 0);
