@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <cstring>
 #include <thread>
@@ -18,6 +19,8 @@
 #include "ingress/http1.h"
 #include "ingress/proxy_format.h"
 #include "ingress/proxy_metrics.h"
+#include <re2/re2.h>
+
 #include "util/log.h"
 
 namespace netkube::ingress {
@@ -142,6 +145,8 @@ class Backend {
         }
         return (void)close(c);
       }
+      if (target == "/reset") return (void)close(c);
+      if (target == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       if (target == "/chunked") {
         SendAll(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: backend\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
         continue;
@@ -215,6 +220,7 @@ class ProxyTest : public ::testing::Test {
     o.status_port = status_port_ = FreePort();
     o.threads = 2;
     o.access_log = false;
+    o.client_header_timeout_ms = 500;
     log::SetVerbosity(2);
     proxy_ = std::make_unique<Proxy>(o);
     ASSERT_TRUE(proxy_->Start().ok());
@@ -390,6 +396,118 @@ TEST_F(ProxyTest, ConnectFailureRetriesAnotherEndpoint) {
     EXPECT_NE(r.find("200 OK"), std::string::npos) << r;
   }
   EXPECT_GE(proxy_->stats().upstream_retries.load(), 1u);
+}
+
+}  // namespace
+}  // namespace netkube::ingress
+
+namespace netkube::ingress {
+namespace {
+
+std::string Body(const std::string& response) {
+  size_t p = response.find("\r\n\r\n");
+  return p == std::string::npos ? "" : response.substr(p + 4);
+}
+
+TEST_F(ProxyTest, RewriteTargetUsesCaptureGroupsAndKeepsTheQuery) {
+  Backend a("A");
+  auto t = std::make_shared<RouteTable>();
+  RouteOptions o;
+  o.rewrite_target = "/$2";
+  Add(t.get(), "", "/something(/|$)(.*)", PathType::kRegex, "a", &a, o);
+  t->any_host.routes[0].regex = std::make_shared<re2::RE2>("(?i)/something(/|$)(.*)");
+  proxy_->SetRoutes(t);
+  Client c(http_port_);
+  EXPECT_EQ(Body(c.Request("GET /something/new/x?q=1 HTTP/1.1\r\nHost: h\r\n\r\n")), "A /new/x?q=1 h 127.0.0.1");
+  EXPECT_EQ(Body(c.Request("GET /SOMETHING HTTP/1.1\r\nHost: h\r\n\r\n")), "A / h 127.0.0.1");
+}
+
+TEST_F(ProxyTest, CanaryByHeaderAndWeight) {
+  Backend main("MAIN"), canary("CANARY");
+  auto t = std::make_shared<RouteTable>();
+  Add(t.get(), "", "/", PathType::kPrefix, "main", &main);
+  auto cb = std::make_shared<ingress::Backend>();
+  cb->ns = "default";
+  cb->service = "canary";
+  cb->port = "80";
+  cb->endpoints.push_back(Endpoint{"127.0.0.1", static_cast<uint16_t>(canary.port()), "", true});
+  Canary k;
+  k.backend = cb;
+  k.header = "X-Canary";
+  t->any_host.routes[0].canary = k;
+  proxy_->SetRoutes(t);
+  Client c(http_port_);
+  EXPECT_EQ(Body(c.Request("GET / HTTP/1.1\r\nHost: h\r\nX-Canary: always\r\n\r\n")).substr(0, 6), "CANARY");
+  EXPECT_EQ(Body(c.Request("GET / HTTP/1.1\r\nHost: h\r\nX-Canary: never\r\n\r\n")).substr(0, 4), "MAIN");
+  EXPECT_EQ(Body(c.Request("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).substr(0, 4), "MAIN");  // weight 0
+  auto t2 = std::make_shared<RouteTable>(*t);
+  t2->any_host.routes[0].canary->weight = 100;
+  proxy_->SetRoutes(t2);
+  EXPECT_EQ(Body(c.Request("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).substr(0, 6), "CANARY");
+}
+
+TEST_F(ProxyTest, CookieAffinityPinsOneEndpoint) {
+  Backend a("A"), b("B");
+  auto t = std::make_shared<RouteTable>();
+  RouteOptions o;
+  o.affinity_cookie = "INGRESSCOOKIE";
+  Add(t.get(), "", "/", PathType::kPrefix, "ab", &a, o);
+  t->any_host.routes[0].backend->endpoints.push_back(Endpoint{"127.0.0.1", static_cast<uint16_t>(b.port()), "", true});
+  proxy_->SetRoutes(t);
+  Client c(http_port_);
+  std::string first = c.Request("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  size_t at = first.find("Set-Cookie: INGRESSCOOKIE=");
+  ASSERT_NE(at, std::string::npos) << first;
+  std::string cookie = first.substr(at + 12, first.find(';', at) - at - 12);
+  std::string who = Body(first).substr(0, 1);
+  for (int i = 0; i < 10; ++i) {
+    std::string r = c.Request("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=b; " + cookie + "\r\n\r\n");
+    EXPECT_EQ(Body(r).substr(0, 1), who) << r;
+    EXPECT_EQ(r.find("Set-Cookie"), std::string::npos);
+  }
+}
+
+TEST_F(ProxyTest, AllowlistAndAppRoot) {
+  Backend a("A");
+  auto t = std::make_shared<RouteTable>();
+  RouteOptions deny;
+  deny.allowlist.push_back(*Cidr::Parse("10.0.0.0/8"));
+  Add(t.get(), "deny.com", "/", PathType::kPrefix, "a", &a, deny);
+  RouteOptions allow;
+  allow.allowlist.push_back(*Cidr::Parse("127.0.0.0/8"));
+  allow.app_root = "/app";
+  Add(t.get(), "allow.com", "/", PathType::kPrefix, "a", &a, allow);
+  proxy_->SetRoutes(t);
+  Client c(http_port_);
+  EXPECT_NE(c.Request("GET / HTTP/1.1\r\nHost: deny.com\r\n\r\n").find("403 Forbidden"), std::string::npos);
+  std::string root = c.Request("GET / HTTP/1.1\r\nHost: allow.com\r\n\r\n");
+  EXPECT_NE(root.find("302"), std::string::npos) << root;
+  EXPECT_NE(root.find("Location: /app\r\n"), std::string::npos) << root;
+  EXPECT_EQ(Body(c.Request("GET /app HTTP/1.1\r\nHost: allow.com\r\n\r\n")), "A /app allow.com 127.0.0.1");
+  // A dot segment does not step around a path rule.
+  EXPECT_NE(c.Request("GET /x/../../etc HTTP/1.1\r\nHost: allow.com\r\n\r\n").find("400 Bad Request"),
+            std::string::npos);
+}
+
+TEST_F(ProxyTest, SlowClientsAndBadUpstreams) {
+  Backend a("A");
+  auto t = std::make_shared<RouteTable>();
+  RouteOptions o;
+  o.read_timeout_ms = 300;
+  Add(t.get(), "", "/", PathType::kPrefix, "a", &a, o);
+  proxy_->SetRoutes(t);
+  {
+    Client slow(http_port_);  // half a head, then nothing: 408 after the header timeout
+    SendAll(slow.fd, "GET / HTTP/1.1\r\nHo");
+    EXPECT_NE(slow.Response().find("408"), std::string::npos);
+  }
+  Client c(http_port_);
+  EXPECT_NE(c.Request("GET /reset HTTP/1.1\r\nHost: h\r\n\r\n").find("502 Bad Gateway"), std::string::npos);
+  Client d(http_port_);
+  EXPECT_NE(d.Request("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n").find("504 Gateway Time-out"), std::string::npos);
+  // Everyone else is still served.
+  Client e(http_port_);
+  EXPECT_EQ(Body(e.Request("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")), "A /ok h 127.0.0.1");
 }
 
 }  // namespace
