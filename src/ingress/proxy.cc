@@ -160,7 +160,7 @@ void Worker::AdoptH2(Sock sock, const sockaddr_storage& peer) {
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = static_cast<Handler*>(c);
   if (!c->Start() || epoll_ctl(epfd_, EPOLL_CTL_MOD, sock.fd, &ev) != 0) {
-    delete c;
+    c->Expire();  // closes the socket, retires the object
     return;
   }
   h2_conns_.insert(c);

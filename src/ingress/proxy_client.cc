@@ -271,7 +271,10 @@ void ClientConn::Pump() {
       // is complete, ends the connection; one that half-closes after a
       // whole request still gets its answer.
       if (phase_ == Phase::kHead || (phase_ == Phase::kProxy && !req_body_done_)) return Close();
-      if (phase_ == Phase::kTunnel && up_ && up_->out_.empty() && !up_->connecting_) shutdown(up_->sock_.fd, SHUT_WR);
+      if (phase_ == Phase::kTunnel && up_ && up_->out_.empty() && !up_->connecting_ && !upstream_shut_) {
+        shutdown(up_->sock_.fd, SHUT_WR);
+        upstream_shut_ = true;
+      }
     }
     if (up_) {
       progress |= PumpUpstream();
@@ -377,6 +380,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   minor_ = head.minor;
   keep_alive_ = head.keep_alive && requests_ + 1 < sh.options.keepalive_requests && !client_eof_;
   upgrade_ = head.upgrade;
+  upstream_shut_ = false;
   user_agent_.assign(HeaderValue(head, "user-agent"));
   referer_.assign(HeaderValue(head, "referer"));
   std::string_view rid = HeaderValue(head, "x-request-id");
@@ -392,13 +396,16 @@ void ClientConn::StartRequest(const RequestHead& head) {
   body_sent_ = upstream_bytes_ = 0;
   upstream_addr_.clear();
   set_cookie_.clear();
-  affinity_value_.clear();
   error_note_.clear();
   attempts_ = 0;
   canary_ = false;
   route_ = nullptr;
   backend_ = nullptr;
   if (table_ != w_->CurrentTable()) table_ = w_->CurrentTable();
+  // The origin form of the target (an absolute-form "http://h/p?q" is sent
+  // on as "/p?q").
+  std::string origin(head.target[0] == '/' ? head.target : head.path);
+  if (head.target[0] != '/' && !head.query.empty()) origin += "?" + std::string(head.query);
 
   bool has_body = head.framing != Framing::kNone;
   auto local = [&](int status, std::vector<std::pair<std::string, std::string>> headers, const std::string& why) {
@@ -417,7 +424,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   if (!tls_ && ((m.vhost && m.vhost->has_tls && o.ssl_redirect) || o.force_ssl_redirect)) {
     std::string host = HostWithoutPort(head.host);
     if (sh.options.https_port != 443 && sh.options.https_port != 0) host += ":" + std::to_string(sh.options.https_port);
-    return local(308, {{"Location", "https://" + host + std::string(head.target)}}, "ssl-redirect");
+    return local(308, {{"Location", "https://" + host + origin}}, "ssl-redirect");
   }
   if (!o.app_root.empty() && path_ == "/") return local(302, {{"Location", o.app_root}}, "app-root");
   if (o.proxy_body_size > 0 && head.framing == Framing::kLength &&
@@ -454,7 +461,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   }
 
   // The target: rewrite-target on regex paths, with the query kept.
-  std::string target(head.target);
+  std::string target = std::move(origin);
   if (route_->type == PathType::kRegex && !o.rewrite_target.empty() && route_->regex) {
     const re2::RE2& re = *route_->regex;
     int n = std::min(re.NumberOfCapturingGroups(), 9);
@@ -553,7 +560,10 @@ bool ClientConn::PumpUpstream() {
       return true;
     }
     if (wrote) progress = true;
-    if (phase_ == Phase::kTunnel && client_eof_ && u->out_.empty()) shutdown(u->sock_.fd, SHUT_WR);
+    if (phase_ == Phase::kTunnel && client_eof_ && u->out_.empty() && !upstream_shut_) {
+      shutdown(u->sock_.fd, SHUT_WR);
+      upstream_shut_ = true;
+    }
   }
   if (u->sock_.can_read && out_.size() < kHighWater) {
     bool eof = false;
@@ -709,10 +719,8 @@ void ClientConn::OnUpstreamFailure(Failure f, const std::string& why) {
       attempts_ < kMaxAttempts) {
     w_->shared()->stats->upstream_retries++;
     endpoint_index_++;
-    if (ConnectUpstream()) {
-      Pump();
-      return;
-    }
+    ConnectUpstream();  // on failure it answers 502
+    Pump();             // this may run from the sweep, outside any Pump
     return;
   }
   if (!nothing_received) {

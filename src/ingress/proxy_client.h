@@ -86,6 +86,7 @@ class ClientConn : public Handler {
   int minor_ = 1;
   bool keep_alive_ = true;
   bool upgrade_ = false;
+  bool upstream_shut_ = false;  // the tunnel's client half-closed: sent on upstream
   Framing req_framing_ = Framing::kNone;
   uint64_t req_remaining_ = 0;
   ChunkedScanner req_chunks_;
@@ -96,7 +97,6 @@ class ClientConn : public Handler {
   size_t endpoint_index_ = 0;
   std::string upstream_addr_;
   std::string set_cookie_;
-  std::string affinity_value_;
   UpstreamConn* up_ = nullptr;
   int64_t start_ms_ = 0, upstream_start_ms_ = 0, upstream_activity_ms_ = 0;
 
