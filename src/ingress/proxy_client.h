@@ -18,8 +18,6 @@
 
 namespace netkube::ingress {
 
-inline constexpr size_t kHighWater = 256 * 1024;
-
 class ClientConn : public Handler {
  public:
   ClientConn(Worker* w, int fd, SSL* ssl, const sockaddr_storage& peer, int listener_port);

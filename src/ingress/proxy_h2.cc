@@ -31,6 +31,7 @@ struct H2Conn::Stream {
   Buffer body;  // DATA not yet taken by nghttp2
   bool body_done = false;
   bool deferred = false;
+  bool writer_blocked = false;  // http1 found the pipe full: kick it once there is room
 };
 
 namespace {
@@ -244,8 +245,10 @@ void H2Conn::Drain(Stream* s) {
     dp.read_callback = ReadBody;
     nghttp2_submit_response(session_, s->id, nva.data(), nva.size(), &dp);
   }
+  if (in.size() >= kHighWater) s->writer_blocked = true;
   if (s->body_done) return;
   size_t before = s->body.size();
+  if (before >= kHighWater) return;  // taken again once nghttp2 has sent some
   if (s->framing == Framing::kLength) {
     size_t n = std::min<uint64_t>(in.size(), s->remaining);
     s->body.Append(in.view().substr(0, n));
@@ -328,6 +331,25 @@ void H2Conn::Pump() {
         return Close();
       }
       if (wrote) progress = true;
+    }
+    // Streams whose pending answer ran low take more from their pipe, and a
+    // ClientConn that found its pipe full writes again once there is room.
+    std::vector<int32_t> ids;
+    for (auto& [id, st] : streams_) ids.push_back(id);
+    for (int32_t id : ids) {
+      auto it = streams_.find(id);
+      if (it == streams_.end()) continue;
+      Stream* st = it->second.get();
+      if (st->head_sent && st->body.size() < kHighWater / 2 && !st->pipe.to_client.empty()) {
+        size_t pending = st->pipe.to_client.size();
+        Drain(st);
+        if (st->pipe.to_client.size() != pending) progress = true;
+      }
+      if (st->writer_blocked && st->pipe.to_client.size() < kHighWater && st->http1 && !st->pipe.server_closed) {
+        st->writer_blocked = false;
+        st->http1->Kick();
+        progress = true;
+      }
     }
     if (!progress) break;
   }

@@ -37,6 +37,10 @@
 namespace netkube::ingress {
 
 using Clock = std::chrono::steady_clock;
+
+// Back-pressure: a side stops reading while the other side's output (or an
+// HTTP/2 stream's pending answer) holds more than this.
+inline constexpr size_t kHighWater = 256 * 1024;
 int64_t NowMs();
 
 // A byte queue with a read offset (appends at the end, consumes at the
@@ -76,7 +80,7 @@ class Buffer {
 // retries, times out and logs the request as it does for any client.
 struct Pipe {
   Buffer to_server;            // request bytes for the ClientConn
-  Buffer to_client;            // response bytes from it
+  Buffer to_client;            // response bytes from it (writes stop at kHighWater)
   bool client_done = false;    // no more request bytes: reads then see EOF
   bool server_closed = false;  // the ClientConn has closed
   std::function<void()> notify;  // runs after the ClientConn moved bytes or closed

@@ -79,6 +79,10 @@ ssize_t Sock::Read(char* buf, size_t n) {
 
 ssize_t Sock::Write(const char* buf, size_t n) {
   if (pipe) {
+    if (pipe->to_client.size() >= kHighWater) {
+      can_write = false;  // the stream's owner kicks when it has taken some
+      return -1;
+    }
     pipe->to_client.Append(std::string_view(buf, n));
     return static_cast<ssize_t>(n);
   }
