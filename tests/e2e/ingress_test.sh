@@ -307,6 +307,19 @@ expect_match "  ... Location: https://tls.example.com/some/path?q=1" "$OUT" $'\n
 run via "$NIP" "$TLS_URL" --cacert "$TLS_DIR/tls.crt" --http2 -o /dev/null -w '%{http_version} %{http_code}\n'
 expect_eq "HTTP/2 over TLS (ALPN h2): curl --http2 gets a 200 over HTTP/2" "2 200" "$(head -1 <<<"$OUT")"
 
+# Large bodies stream both ways, over HTTP/2 and HTTP/1.1, once proxy-body-size allows them.
+head -c 2400000 /dev/urandom | base64 -w0 >"$TLS_DIR/big.txt"  # 3.2 MB, one line
+run via "$NIP" "$TLS_URL" --cacert "$TLS_DIR/tls.crt" --data-binary @"$TLS_DIR/big.txt" -o /dev/null
+expect_eq "a 3.2 MB body over the default proxy-body-size (1m): 413" 413 "$(http_status "$OUT")"
+expect_ok "proxy-body-size 8m on the Ingress" \
+  kubectl annotate ingress minimal-ingress nginx.ingress.kubernetes.io/proxy-body-size=8m --overwrite
+sleep 0.5
+for proto in --http2 --http1.1; do
+  via "$NIP" "$TLS_URL" --cacert "$TLS_DIR/tls.crt" "$proto" --data-binary @"$TLS_DIR/big.txt" \
+    -H 'Content-Type: text/plain' >"$TLS_DIR/echo.txt" 2>&1 || true
+  expect_ok "a 3.2 MB body goes up and its echo comes back whole ($proto)" grep -qxF -f "$TLS_DIR/big.txt" "$TLS_DIR/echo.txt"
+done
+
 # A rotated Secret: the new certificate is served, no restart.
 openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=tls.example.com" \
   -addext "subjectAltName=DNS:tls.example.com" -keyout "$TLS_DIR/new.key" -out "$TLS_DIR/new.crt" 2>/dev/null
