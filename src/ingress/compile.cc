@@ -423,6 +423,25 @@ class Compiler {
         v->tls_secret = secret;
       }
     }
+    // A wildcard tls host ("*.example.com") also covers the Ingress's own
+    // rule hosts one label below it (app.example.com), as a wildcard
+    // certificate does; an exact tls entry for the host came first above.
+    for (const IngressTlsInfo& tls : a.ing->tls) {
+      for (const std::string& raw : tls.hosts) {
+        std::string h = NormalizeRuleHost(raw);
+        if (h.size() < 3 || h[0] != '*' || h[1] != '.') continue;
+        std::string_view suffix = std::string_view(h).substr(1);
+        for (const std::string& n : a.named_hosts) {
+          if (n.size() <= suffix.size() || n[0] == '*' || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+          if (n.find('.') < n.size() - suffix.size()) continue;  // more than one label below
+          VirtualHost* v = FindVhost(n);
+          if (v == nullptr || v->has_tls) continue;
+          v->has_tls = true;
+          v->tls_secret = UseSecret(*a.ing, tls.secret_name);
+        }
+      }
+    }
   }
 
   // Pass 5b.

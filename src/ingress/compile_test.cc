@@ -1068,6 +1068,23 @@ TEST(CompileTest, TlsMissingAndInvalidSecrets) {
   EXPECT_EQ(Reach(r, "missing.com", "/"), "a");  // still served
 }
 
+TEST(CompileTest, WildcardTlsHostCoversRuleHostsOneLabelBelow) {
+  World w;
+  w.Service("a");
+  w.Secret("wild");
+  w.Secret("exact");
+  IngressInfo& i = w.Ingress("i", 1);
+  i.tls = {{{"*.example.com"}, "wild"}, {{"own.example.com"}, "exact"}};
+  for (const char* h : {"app.example.com", "own.example.com", "deep.app.example.com", "example.com"})
+    i.rules.push_back(Rule(h, {Path("/", "Prefix", "a")}));
+  CompileResult r = w.Compile();
+  EXPECT_EQ(FindHost(*r.table, "app.example.com")->tls_secret, "default/wild");
+  EXPECT_TRUE(FindHost(*r.table, "app.example.com")->has_tls);
+  EXPECT_EQ(FindHost(*r.table, "own.example.com")->tls_secret, "default/exact");  // the exact entry wins
+  EXPECT_FALSE(FindHost(*r.table, "deep.app.example.com")->has_tls);  // two labels below
+  EXPECT_FALSE(FindHost(*r.table, "example.com")->has_tls);
+}
+
 TEST(CompileTest, TlsWithoutHostsCoversTheIngressHosts) {
   World w;
   w.Service("a");
