@@ -5,7 +5,7 @@
 //
 // Honoured: --ingress-class, --controller-class, --watch-ingress-without-class,
 // --publish-service, --publish-status-address, --update-status,
-// --default-ssl-certificate (read when the controller starts),
+// --default-ssl-certificate (its Secret is watched: a rotation is served live),
 // --default-backend-service, --configmap, --watch-namespace, --http-port,
 // --https-port, --healthz-port, --election-id, --election-ttl,
 // --disable-sync-events, --shutdown-grace-period, --kubeconfig,
@@ -220,8 +220,9 @@ int RunIngress(const std::vector<std::string>& args) {
       LOG_WARN << "configmap " << f.configmap << ": " << cm.status().ToString() << " (using the defaults)";
     }
   }
-  // --default-ssl-certificate: the certificate for unknown names, read now
-  // (a later change of that Secret needs a restart).
+  // --default-ssl-certificate: read now so it serves from the first
+  // handshake; after that it travels in the route table (a rotated Secret is
+  // served live).
   if (!f.default_ssl_certificate.empty()) {
     std::string ns, name;
     client::SplitKey(f.default_ssl_certificate, &ns, &name);

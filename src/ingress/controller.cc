@@ -387,24 +387,29 @@ void Controller::RecordCertificateErrors() {
     std::lock_guard<std::mutex> lock(mu_);
     errors.swap(cert_errors_);
   }
-  if (errors.empty()) return;
+  // The proxy reports every broken certificate on every table: an Event goes
+  // out once per (Ingress, Secret, error) while it lasts, again if it comes
+  // back later.
+  std::set<std::string> current;
   std::deque<QueuedEvent> events;
   for (const auto& [secret, error] : errors) {
     std::string ns, name;
     client::SplitKey(secret, &ns, &name);
     std::string message = "Secret " + secret + " cannot be used (" + error + "); serving the default certificate";
-    bool used = false;
     for (const auto& [key, ingress] : snapshot_.ingresses) {
       if (ingress.ns != ns || !IsOurs(ingress, snapshot_.classes, options_.config)) continue;
       for (const IngressTlsInfo& tls : ingress.tls) {
         if (tls.secret_name != name) continue;
-        events.push_back({ingress.ns, ingress.name, "Warning", "InvalidCertificate", message});
-        used = true;
+        std::string id = ingress.uid + "|" + secret + "|" + error;
+        current.insert(id);
+        if (!cert_reported_.count(id))
+          events.push_back({ingress.ns, ingress.name, "Warning", "InvalidCertificate", message});
         break;
       }
     }
-    if (!used) LOG_WARN << message;
   }
+  cert_reported_ = std::move(current);
+  if (events.empty()) return;
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
     for (QueuedEvent& e : events) events_.push_back(std::move(e));
@@ -436,8 +441,9 @@ void Controller::WriterLoop() {
     status_dirty_ = false;
     StatusWork work = status_work_;
     lock.unlock();
-    retry = false;
-    if (do_status && work.served && IsLeader()) retry = !WriteStatus(work);
+    // A failed write is retried after kStatusRetry; an Event that wakes the
+    // loop first does not cancel that.
+    if (do_status) retry = work.served && IsLeader() && !WriteStatus(work);
     WriteEvents(std::move(events));
     lock.lock();
   }

@@ -176,6 +176,7 @@ class Controller {
   std::chrono::steady_clock::time_point first_dirty_;  // guarded by mu_
   Pending pending_;                                    // guarded by mu_
   std::vector<std::pair<std::string, std::string>> cert_errors_;  // guarded by mu_
+  std::set<std::string> cert_reported_;  // "uid|secret|error" with an Event out; reconcile thread only
   std::thread reconcile_thread_;
 
   // Reconcile thread only.

@@ -88,7 +88,7 @@ ConfigMapSettings ParseConfigMap(const std::map<std::string, std::string>& data)
   };
   auto seconds = [&](const std::string& key, const std::string& value, std::optional<int>* out) {
     auto n = ParseCount(value, "s");
-    if (!n || *n > 86400 * 365) return invalid(key, value);
+    if (!n || *n > std::numeric_limits<int>::max() / 1000) return invalid(key, value);  // ~24 days in ms
     *out = static_cast<int>(*n * 1000);
   };
   auto count = [&](const std::string& key, const std::string& value, std::optional<int>* out) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "client/meta.h"
+#include "util/strings.h"
 
 namespace netkube::ingress {
 namespace {
@@ -63,10 +64,7 @@ Json PublishedAddresses(const Json* service, const std::string& publish_status_a
     while (start <= publish_status_address.size()) {
       size_t comma = publish_status_address.find(',', start);
       if (comma == std::string::npos) comma = publish_status_address.size();
-      std::string a = publish_status_address.substr(start, comma - start);
-      while (!a.empty() && a.front() == ' ') a.erase(a.begin());
-      while (!a.empty() && a.back() == ' ') a.pop_back();
-      set.Add(a);
+      set.Add(std::string(TrimSpace(std::string_view(publish_status_address).substr(start, comma - start))));
       start = comma + 1;
     }
     return set.ToJson();
