@@ -66,9 +66,14 @@ StatusOr<HostportEntry> ParseHostportEntry(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::BadRequest("hostport record: not a JSON object");
   HostportEntry e;
-  e.container_id = j.value("containerID", "");
-  e.pod_ip = j.value("podIP", "");
-  auto mappings = ParsePortMappings(j.value("portMappings", json::array()).dump());
+  auto text_of = [&j](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  e.container_id = text_of("containerID");
+  e.pod_ip = text_of("podIP");
+  auto pm = j.find("portMappings");
+  auto mappings = ParsePortMappings(pm != j.end() ? pm->dump() : "[]");
   if (!mappings.ok()) return Status::BadRequest("hostport record: " + mappings.status().message());
   e.mappings = std::move(*mappings);
   if (!ValidContainerId(e.container_id)) return Status::BadRequest("hostport record: invalid containerID");

@@ -55,7 +55,8 @@ std::string ElementText(const json& j) {
   }
   if (j.is_object() && j.size() == 1) {
     const auto& [verb, arg] = *j.items().begin();
-    if (arg.is_object() && arg.contains("target")) return verb + " " + arg["target"].get<std::string>();
+    if (arg.is_object() && arg.contains("target") && arg["target"].is_string())
+      return verb + " " + arg["target"].get<std::string>();
     return verb;
   }
   return j.dump();
@@ -175,7 +176,8 @@ StatusOr<std::map<std::string, std::map<std::string, std::string>>> ElementsFrom
   for (const json& item : doc["nftables"]) {
     if (!item.is_object() || !item.contains("map")) continue;
     const json& m = item["map"];
-    auto& elements = out[m.value("name", "")];
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
+    auto& elements = out[m["name"].get<std::string>()];
     if (!m.contains("elem") || !m["elem"].is_array()) continue;
     for (const json& e : m["elem"]) {
       if (e.is_array() && e.size() == 2) elements[ElementText(e[0])] = ElementText(e[1]);

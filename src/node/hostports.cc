@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "client/meta.h"
+
 namespace netkube::node {
 
 using Json = nlohmann::json;
@@ -19,17 +21,17 @@ std::vector<cni::PortMapping> PodPortMappings(const Json& pod) {
     if (!c.is_object() || ports == c.end() || !ports->is_array()) continue;
     for (const Json& p : *ports) {
       if (!p.is_object()) continue;
-      int64_t host_port = p.value("hostPort", int64_t{0});
-      int64_t container_port = p.value("containerPort", int64_t{0});
+      int64_t host_port = client::GetInt(p, {"hostPort"}, 0);
+      int64_t container_port = client::GetInt(p, {"containerPort"}, 0);
       if (host_port <= 0 || host_port > 65535 || container_port <= 0 || container_port > 65535) continue;
       cni::PortMapping m;
       m.host_port = static_cast<int>(host_port);
       m.container_port = static_cast<int>(container_port);
-      std::string protocol = p.value("protocol", std::string("TCP"));
+      std::string protocol = client::GetString(p, {"protocol"});
       std::transform(protocol.begin(), protocol.end(), protocol.begin(),
                      [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
       m.protocol = protocol.empty() ? "tcp" : protocol;
-      m.host_ip = p.value("hostIP", std::string());
+      m.host_ip = client::GetString(p, {"hostIP"});
       if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(std::move(m));
     }
   }
