@@ -209,11 +209,7 @@ int RunIngress(const std::vector<std::string>& args) {
     client::SplitKey(f.configmap, &ns, &name);
     auto cm = (*client)->Get(client::KindOf("", "ConfigMap"), ns, name);
     if (cm.ok()) {
-      std::map<std::string, std::string> data;
-      if (const client::Json* d = client::Find(*cm, {"data"}); d != nullptr && d->is_object())
-        for (auto it = d->begin(); it != d->end(); ++it)
-          if (it->is_string()) data.emplace(it.key(), it->get<std::string>());
-      co.settings = ingress::ParseConfigMap(data);
+      co.settings = ingress::ParseConfigMap(ingress::ConfigMapDataFromJson(*cm));
       for (const std::string& e : co.settings.errors) LOG_WARN << "configmap " << f.configmap << ": " << e;
       ingress::ApplyStartSettings(co.settings, &po);
     } else if (!cm.status().IsNotFound()) {

@@ -72,15 +72,6 @@ bool SameSpecAndAnnotations(const Json& a, const Json& b) {
   return aa == nullptr || *aa == *ab;
 }
 
-std::map<std::string, std::string> ConfigMapData(const Json& obj) {
-  std::map<std::string, std::string> data;
-  const Json* d = client::Find(obj, {"data"});
-  if (d == nullptr || !d->is_object()) return data;
-  for (auto it = d->begin(); it != d->end(); ++it)
-    if (it->is_string()) data.emplace(it.key(), it->get<std::string>());
-  return data;
-}
-
 template <typename Info>
 void ApplyChanges(std::map<std::string, std::optional<Info>>& changes, std::map<std::string, Info>& into) {
   for (auto& [key, info] : changes) {
@@ -217,7 +208,7 @@ void Controller::AddInformers() {
     mo.field_selector = "metadata.name=" + name;
     mo.transform = DropCommon;
     AddInformer(client::KindOf("", "ConfigMap"), mo, [this](const ObjectPtr&, const ObjectPtr& obj) {
-      ConfigMapSettings settings = obj ? ParseConfigMap(ConfigMapData(*obj)) : ConfigMapSettings{};
+      ConfigMapSettings settings = obj ? ParseConfigMap(ConfigMapDataFromJson(*obj)) : ConfigMapSettings{};
       for (const std::string& e : settings.errors) LOG_WARN << "configmap " << options_.configmap << ": " << e;
       if (!ConfigMapSettings::SameStartSettings(settings, options_.settings))
         LOG_WARN << "configmap " << options_.configmap

@@ -6,6 +6,7 @@
 
 #include "client/kubeconfig.h"
 #include "client/meta.h"
+#include "util/base64.h"
 
 namespace netkube::ingress {
 namespace {
@@ -195,13 +196,22 @@ std::optional<SecretInfo> SecretFromJson(const json& obj) {
     auto decoded = [&](std::string_view key) -> std::string {
       std::string text = StringAt(*data, key);
       if (text.empty()) return "";
-      auto d = client::DecodeBase64(text);
-      return d.ok() ? std::move(*d) : std::string();
+      auto d = Base64Decode(text);  // strict, as the API decodes []byte fields
+      return d ? std::move(*d) : std::string();
     };
     s.cert_pem = decoded("tls.crt");
     s.key_pem = decoded("tls.key");
   }
   return s;
+}
+
+std::map<std::string, std::string> ConfigMapDataFromJson(const json& obj) {
+  std::map<std::string, std::string> data;
+  const json* d = client::Find(obj, {"data"});
+  if (d == nullptr || !d->is_object()) return data;
+  for (auto it = d->begin(); it != d->end(); ++it)
+    if (it->is_string()) data.emplace(it.key(), it->get<std::string>());
+  return data;
 }
 
 }  // namespace netkube::ingress

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 
@@ -48,6 +49,9 @@ std::optional<EndpointSliceInfo> EndpointSliceFromJson(const nlohmann::json& obj
 // core/v1 Secret: type, resourceVersion, and data["tls.crt"]/data["tls.key"]
 // base64-decoded ("" when absent or not valid base64).
 std::optional<SecretInfo> SecretFromJson(const nlohmann::json& obj);
+
+// A ConfigMap's `data` (string values only).
+std::map<std::string, std::string> ConfigMapDataFromJson(const nlohmann::json& obj);
 
 // "2024-05-01T10:00:00Z" (fractional seconds allowed) → Unix seconds; 0 when
 // empty or malformed.
