@@ -798,23 +798,35 @@ void ClientConn::RecordRequest() {
     AppendAccessLog(&line, e);
     w_->Log(line);
   }
-  RequestLabels labels;
-  if (route_) {
-    labels.ns = route_->ingress_ns;
-    labels.ingress = route_->ingress_name;
-    labels.path = route_->path;
-    if (backend_) labels.service = backend_->service;
+  // The series of the previous request on this connection is reused when
+  // the labels are the same (keep-alive clients mostly repeat themselves):
+  // no label strings built, no map lookup. Series live as long as the shard.
+  std::string_view method = method_.size() <= 16 ? std::string_view(method_) : std::string_view("OTHER");
+  SeriesCache& c = series_cache_;
+  uint64_t generation = table_ ? table_->generation : 0;
+  if (!c.series || c.table != table_.get() || c.generation != generation || c.route != route_ || c.backend != backend_ || c.status != status_ ||
+      c.method != method || c.host != host_) {
+    RequestLabels labels;
+    if (route_) {
+      labels.ns = route_->ingress_ns;
+      labels.ingress = route_->ingress_name;
+      labels.path = route_->path;
+      if (backend_) labels.service = backend_->service;
+    }
+    labels.host = host_;
+    labels.method = method;
+    labels.status = status_;
+    ProxyStats::Shard& shard = sh.stats->shard(w_->index());
+    std::lock_guard<std::mutex> lock(shard.mu);
+    c = SeriesCache{table_.get(), generation, route_, backend_, status_, std::string(method), host_,
+                    &shard.series[labels]};
   }
-  labels.host = host_;
-  labels.method = method_.size() <= 16 ? method_ : "OTHER";
-  labels.status = status_;
-  ProxyStats::Shard& shard = sh.stats->shard(w_->index());
-  std::lock_guard<std::mutex> lock(shard.mu);
-  ProxyStats::Series& s = shard.series[labels];
-  s.requests++;
-  s.bytes_sent += body_sent_;
-  s.request_duration.Observe(request_time);
-  if (upstream_time >= 0) s.upstream_duration.Observe(upstream_time);
+  std::lock_guard<std::mutex> lock(sh.stats->shard(w_->index()).mu);
+  ProxyStats::Series& series = *c.series;
+  series.requests++;
+  series.bytes_sent += body_sent_;
+  series.request_duration.Observe(request_time);
+  if (upstream_time >= 0) series.upstream_duration.Observe(upstream_time);
 }
 
 void ClientConn::UpdateDeadline(int64_t now) {

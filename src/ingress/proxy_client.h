@@ -110,6 +110,19 @@ class ClientConn : public Handler {
   uint64_t body_sent_ = 0;
   uint64_t upstream_bytes_ = 0;
   std::string error_note_;
+
+  // The metrics series of the last request (RecordRequest).
+  struct SeriesCache {
+    // Route and backend pointers are only compared within one table (its
+    // address and generation: a new table may reuse a freed one's address).
+    const RouteTable* table = nullptr;
+    uint64_t generation = 0;
+    const Route* route = nullptr;
+    const Backend* backend = nullptr;
+    int status = 0;
+    std::string method, host;
+    ProxyStats::Series* series = nullptr;
+  } series_cache_;
 };
 
 }  // namespace netkube::ingress

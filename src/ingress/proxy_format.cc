@@ -1,5 +1,6 @@
 #include "ingress/proxy_format.h"
 
+#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -204,28 +205,59 @@ std::string NewRequestId() {
   return buf;
 }
 
+namespace {
+
+void AppendUint(std::string* out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr);
+}
+
+// Seconds with three decimals ("0.002"), as nginx's $request_time.
+void AppendSeconds(std::string* out, double seconds) {
+  uint64_t ms = seconds <= 0 ? 0 : static_cast<uint64_t>(seconds * 1000 + 0.5);
+  AppendUint(out, ms / 1000);
+  char frac[4] = {static_cast<char>('.'), static_cast<char>('0' + ms / 100 % 10), static_cast<char>('0' + ms / 10 % 10),
+                  static_cast<char>('0' + ms % 10)};
+  out->append(frac, 4);
+}
+
+// "07/Dec/2026:23:59:59 +0000" (cached per second per thread).
+std::string_view LogTime(time_t t) {
+  thread_local time_t cached_at = -1;
+  thread_local char buf[40];
+  if (t != cached_at) {
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    cached_at = t;
+  }
+  return buf;
+}
+
+}  // namespace
+
 void AppendAccessLog(std::string* out, const AccessLogEntry& e) {
-  char tbuf[40];
-  struct tm tm;
-  gmtime_r(&e.time, &tm);
-  strftime(tbuf, sizeof(tbuf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
   out->append(e.remote_addr);
   out->append(" - - [");
-  out->append(tbuf);
+  out->append(LogTime(e.time));
   out->append("] \"");
   AppendEscaped(out, e.method);
   out->push_back(' ');
   AppendEscaped(out, e.target);
   out->append(e.minor == 2 ? " HTTP/2.0\" " : e.minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
-  char nums[160];
-  std::snprintf(nums, sizeof(nums), "%d %llu \"", e.status, static_cast<unsigned long long>(e.body_bytes_sent));
-  out->append(nums);
+  AppendUint(out, static_cast<uint64_t>(e.status));
+  out->push_back(' ');
+  AppendUint(out, e.body_bytes_sent);
+  out->append(" \"");
   AppendEscaped(out, e.referer);
   out->append("\" \"");
   AppendEscaped(out, e.user_agent);
-  std::snprintf(nums, sizeof(nums), "\" %llu %.3f [", static_cast<unsigned long long>(e.request_length),
-                e.request_time);
-  out->append(nums);
+  out->append("\" ");
+  AppendUint(out, e.request_length);
+  out->push_back(' ');
+  AppendSeconds(out, e.request_time);
+  out->append(" [");
   out->append(e.upstream_name);
   out->append("] [");
   out->append(e.alternative_upstream);
@@ -234,9 +266,13 @@ void AppendAccessLog(std::string* out, const AccessLogEntry& e) {
     out->append("- - - - ");
   } else {
     out->append(e.upstream_addr);
-    std::snprintf(nums, sizeof(nums), " %llu %.3f %d ", static_cast<unsigned long long>(e.upstream_response_length),
-                  e.upstream_response_time < 0 ? 0.0 : e.upstream_response_time, e.upstream_status);
-    out->append(nums);
+    out->push_back(' ');
+    AppendUint(out, e.upstream_response_length);
+    out->push_back(' ');
+    AppendSeconds(out, e.upstream_response_time < 0 ? 0.0 : e.upstream_response_time);
+    out->push_back(' ');
+    AppendUint(out, static_cast<uint64_t>(e.upstream_status));
+    out->push_back(' ');
   }
   out->append(e.request_id);
   out->push_back('\n');

@@ -383,6 +383,43 @@ TEST(ProxyFormat, ForwardingHeaders) {
   EXPECT_NE(trusted.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << trusted;
 }
 
+TEST(ProxyFormat, AccessLogLineAsIngressNginx) {
+  AccessLogEntry e;
+  e.remote_addr = "172.18.0.1";
+  e.time = 1796688000;  // 2026-12-08 00:00:00 UTC
+  e.method = "GET";
+  e.target = "/corellian/api";
+  e.status = 200;
+  e.body_bytes_sent = 709;
+  e.user_agent = "curl/7.88.1";
+  e.request_length = 94;
+  e.request_time = 0.0021;
+  e.upstream_name = "chapter5-echoserver-8080";
+  e.upstream_addr = "10.244.2.2:8080";
+  e.upstream_response_length = 812;
+  e.upstream_response_time = 0.002;
+  e.upstream_status = 200;
+  e.request_id = "9b3437b6ccf9cbbcea4407430237652c";
+  std::string line;
+  AppendAccessLog(&line, e);
+  EXPECT_EQ(line,
+            "172.18.0.1 - - [08/Dec/2026:00:00:00 +0000] \"GET /corellian/api HTTP/1.1\" 200 709 \"-\" "
+            "\"curl/7.88.1\" 94 0.002 [chapter5-echoserver-8080] [] 10.244.2.2:8080 812 0.002 200 "
+            "9b3437b6ccf9cbbcea4407430237652c\n");
+  AccessLogEntry local;
+  local.remote_addr = "10.0.0.1";
+  local.time = 1796688001;
+  local.method = "GE\"T";
+  local.target = "/x";
+  local.minor = 2;
+  local.status = 404;
+  local.request_time = 12.3456;
+  local.request_id = "r";
+  line.clear();
+  AppendAccessLog(&line, local);
+  EXPECT_EQ(line, "10.0.0.1 - - [08/Dec/2026:00:00:01 +0000] \"GE\\x22T /x HTTP/2.0\" 404 0 \"-\" \"-\" 0 12.346 [] [] - - - - r\n");
+}
+
 TEST_F(ProxyTest, ConnectFailureRetriesAnotherEndpoint) {
   Backend a("A");
   auto t = std::make_shared<RouteTable>();
