@@ -130,7 +130,6 @@ class UpstreamConn : public Handler {
   Buffer in_, out_;
   int requests_ = 0;
   int64_t idle_since_ms_ = 0;
-  bool reused_ = false;  // served a request before the current one
 };
 
 // Idle keep-alive connections shared by every worker.
@@ -140,8 +139,9 @@ class SharedPool {
   ~SharedPool();
   // An idle connection for `key`, newest first; nullptr when none.
   UpstreamConn* Take(const std::string& key);
-  // Keeps `c` (already out of every epoll set); false when the pool is full.
-  bool Put(UpstreamConn* c);
+  // Keeps `c` (already out of every epoll set). The limit on idle
+  // connections (idle_total vs max_idle_) is applied when one is released.
+  void Put(UpstreamConn* c);
   // Closes connections idle longer than `timeout_ms`.
   void Expire(int64_t now_ms, int timeout_ms);
   std::atomic<int> idle_total{0};  // shared + every worker's local idle (approximate)

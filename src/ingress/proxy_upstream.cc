@@ -194,11 +194,10 @@ UpstreamConn* SharedPool::Take(const std::string& key) {
   return c;
 }
 
-bool SharedPool::Put(UpstreamConn* c) {
+void SharedPool::Put(UpstreamConn* c) {
   std::lock_guard<std::mutex> lock(mu_);
   idle_[c->key_].push_back(c);
   idle_total++;
-  return true;
 }
 
 void SharedPool::Expire(int64_t now_ms, int timeout_ms) {
@@ -229,7 +228,6 @@ UpstreamConn* Worker::Checkout(const std::string& key) {
     // Its last read drained it (can_read false); anything arriving since
     // would have been an event (DropIdle). So no read is tried before the
     // response's event.
-    c->reused_ = true;
     c->sock_.can_write = true;
     shared_->stats->upstream_connections_reused++;
     return c;
@@ -249,7 +247,6 @@ UpstreamConn* Worker::Checkout(const std::string& key) {
     delete c;
     return nullptr;
   }
-  c->reused_ = true;
   c->sock_.can_read = false;  // adding it to the epoll set reports any pending data
   c->sock_.can_write = true;
   c->sock_.rdhup = false;

@@ -455,6 +455,22 @@ expect_eq "ingressClassName other: no Event from our controller" "" \
 run kubectl -n live get ingress foreign
 expect_match "kubectl get ingress foreign: CLASS other, no ADDRESS" "$OUT" 'foreign +other +foreign\.example\.com +80 '
 
+# A second controller for class other, side by side with the first.
+expect_ok "a second controller (class other) applied" kubectl apply -f "$E2E_TESTDATA/ingress-second-controller.yaml"
+expect_ok "the second controller is Ready" kubectl -n live rollout status deploy/other-controller --timeout=60s
+OTHER_NP=$(kubectl -n live get svc other-controller -o jsonpath='{.spec.ports[0].nodePort}')
+wait_for "foreign.example.com served by the second controller" 50 \
+  answers_from "$WIP" "http://foreign.example.com:$OTHER_NP/" live-a
+expect_served "the second controller serves ingressClassName other" "$WIP" "http://foreign.example.com:$OTHER_NP/" live-a
+expect_served "... and the legacy annotation's Ingress of class other" "$WIP" "http://legacy.example.com:$OTHER_NP/" live-a
+expect_status "... but not the nginx class's witness (404)" "$WIP" "http://witness.example.com:$OTHER_NP/" 404
+has_other_address() { [[ $(kubectl -n live get ingress foreign -o jsonpath='{.status.loadBalancer.ingress[0].ip}') == 203.0.113.7 ]]; }
+wait_for "foreign's status from the second controller" 50 has_other_address
+expect_eq "the second controller writes its own status (--publish-status-address)" 203.0.113.7 \
+  "$(kubectl -n live get ingress foreign -o jsonpath='{.status.loadBalancer.ingress[0].ip}')"
+expect_eq "... and leaves the nginx class's status alone" "$LB" "$(ing_address -n live witness)"
+expect_status "the first controller still does not serve class other" "$NIP" "http://foreign.example.com/" 404
+
 # --- rules merged across Ingresses; a conflict; a missing Service -------------------------------------
 kubectl -n live create ingress merge-a --class=nginx --rule="merge.example.com/a*=live-a:80" >/dev/null || fail "create merge-a"
 sleep 1.1  # creationTimestamp has a resolution of a second: merge-c must be younger than merge-a
