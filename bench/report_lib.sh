@@ -26,3 +26,23 @@ goal_row() {
 }
 # load_note: the load average, as a report line.
 load_note() { say "    load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+
+# Processes a benchmark started go in PIDS, its scratch directory is TMP.
+# stop PID: TERM, up to 5 s, then KILL; only processes the script started.
+stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+# bench_cleanup NAME (the EXIT trap): stops every process in PIDS, removes
+# TMP unless BENCH_KEEP_TMP=1.
+bench_cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop "$pid"; done
+  if [[ "${BENCH_KEEP_TMP:-0}" == 1 ]]; then echo "$1: kept $TMP" >&2; else rm -rf "$TMP"; fi
+}

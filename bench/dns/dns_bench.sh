@@ -63,29 +63,14 @@ for tool in dnsperf dig knotd nsd taskset; do
 done
 [[ -x "$LOADER" ]] || { echo "dns_bench: $LOADER is missing; build dns_loader" >&2; exit 1; }
 
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netkube-dns-bench.XXXXXX")
 PIDS=()
-# stop PID: TERM, up to 5 s, then KILL; only processes this script started.
-stop() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-cleanup() {
-  for pid in "${PIDS[@]}"; do stop "$pid"; done
-  if [[ "${BENCH_KEEP_TMP:-0}" == 1 ]]; then echo "dns_bench: kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
+trap "bench_cleanup dns_bench" EXIT
 trap 'exit 130' INT TERM
 
 REPORT="$TMP/report.txt"
 : >"$TMP/raw.txt"
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 # tree_rss_mb PID: RSS of PID and its children (NSD forks its servers).

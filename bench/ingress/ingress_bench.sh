@@ -58,25 +58,11 @@ for tool in wrk h2load nginx haproxy openssl kubectl python3; do
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netkube-ingress-bench.XXXXXX")
 chmod 755 "$TMP"
 PIDS=()
-# stop PID: TERM, up to 5 s, then KILL; only processes this script started.
-stop() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-cleanup() {
-  for pid in "${PIDS[@]}"; do stop "$pid"; done
-  if [[ "${BENCH_KEEP_TMP:-0}" == 1 ]]; then echo "ingress_bench: kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
+trap "bench_cleanup ingress_bench" EXIT
 trap 'exit 130' INT TERM
 
 # A private copy of the binary: a rebuild of $BUILD/netkube during the run (the
@@ -88,7 +74,6 @@ if [[ -x "$NETKUBE" ]]; then
 fi
 REPORT="$TMP/report.txt"
 : >"$TMP/raw.txt"
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
 # cpu_ticks PID: utime+stime of PID and its children processes (nginx's workers), in clock ticks.
