@@ -58,5 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     used += k;
   }
   if (ws != bs || whole_payload != payload || (ws != ParseStatus::kError && whole_used != used)) abort();
+  std::string norm;
+  if (NormalizePath(in, &norm)) {
+    if (norm.empty() || norm[0] != '/') abort();
+    std::string_view n(norm);
+    if (n.find("//") != std::string_view::npos) abort();
+    for (std::string_view bad : {"/./", "/../"})
+      if (n.find(bad) != std::string_view::npos) abort();
+    if (n.size() >= 2 && (n.substr(n.size() - 2) == "/." || (n.size() >= 3 && n.substr(n.size() - 3) == "/.."))) abort();
+  }
   return 0;
 }
