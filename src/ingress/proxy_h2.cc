@@ -208,6 +208,13 @@ void H2Conn::StartStream(Stream* s) {
 }
 
 void H2Conn::Drain(Stream* s) {
+  struct Backlog {
+    H2Conn* c;
+    Stream* s;
+    ~Backlog() {
+      if (!s->pipe.to_client.empty() || s->writer_blocked) c->backlogged_.insert(s->id);
+    }
+  } backlog{this, s};
   if (s->pipe.server_closed) s->http1 = nullptr;
   Buffer& in = s->pipe.to_client;
   if (!s->head_sent) {
@@ -332,23 +339,27 @@ void H2Conn::Pump() {
       }
       if (wrote) progress = true;
     }
-    // Streams whose pending answer ran low take more from their pipe, and a
-    // ClientConn that found its pipe full writes again once there is room.
-    std::vector<int32_t> ids;
-    for (auto& [id, st] : streams_) ids.push_back(id);
-    for (int32_t id : ids) {
-      auto it = streams_.find(id);
-      if (it == streams_.end()) continue;
-      Stream* st = it->second.get();
-      if (st->head_sent && st->body.size() < kHighWater / 2 && !st->pipe.to_client.empty()) {
-        size_t pending = st->pipe.to_client.size();
-        Drain(st);
-        if (st->pipe.to_client.size() != pending) progress = true;
-      }
-      if (st->writer_blocked && st->pipe.to_client.size() < kHighWater && st->http1 && !st->pipe.server_closed) {
-        st->writer_blocked = false;
-        st->http1->Kick();
-        progress = true;
+    // Backlogged streams (answer bytes left in the pipe, or a ClientConn that
+    // found the pipe full) take more once nghttp2 has sent some, and their
+    // ClientConn writes again once there is room.
+    if (!backlogged_.empty()) {
+      std::vector<int32_t> ids(backlogged_.begin(), backlogged_.end());
+      backlogged_.clear();
+      for (int32_t id : ids) {
+        auto it = streams_.find(id);
+        if (it == streams_.end()) continue;
+        Stream* st = it->second.get();
+        if (st->head_sent && st->body.size() < kHighWater / 2 && !st->pipe.to_client.empty()) {
+          size_t pending = st->pipe.to_client.size();
+          Drain(st);
+          if (st->pipe.to_client.size() != pending) progress = true;
+        }
+        if (st->writer_blocked && st->pipe.to_client.size() < kHighWater && st->http1 && !st->pipe.server_closed) {
+          st->writer_blocked = false;
+          st->http1->Kick();
+          progress = true;
+        }
+        if (!st->pipe.to_client.empty() || st->writer_blocked) backlogged_.insert(id);
       }
     }
     if (!progress) break;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,7 @@ class H2Conn : public Handler {
   nghttp2_session* session_ = nullptr;
   Buffer in_, out_;
   std::map<int32_t, std::unique_ptr<Stream>> streams_;
+  std::set<int32_t> backlogged_;  // streams with answer bytes waiting in their pipe (see Pump)
   bool closed_ = false;
   bool in_pump_ = false;
   int64_t last_activity_ms_ = 0;
