@@ -1,6 +1,7 @@
 #include "api/strict.h"
 
 #include <nlohmann/json.hpp>
+#include "util/base64.h"
 
 namespace netkube::api {
 namespace {
@@ -138,6 +139,11 @@ std::string Mismatch(const TypeDef& type, const nlohmann::json& obj, const std::
     };
     auto check_one = [&](const nlohmann::json& v) -> std::string {
       if (!ScalarFits(*f, v)) return fail(v, GoTypeName(*f));
+      if (f->type == ValueType::kBytes && v.is_string()) {
+        // []byte is base64 in JSON; Go's decoder names the first bad byte.
+        if (auto at = Base64StdCorruptAt(v.get_ref<const std::string&>()))
+          return "illegal base64 data at input byte " + std::to_string(*at);
+      }
       if (f->type == ValueType::kObject && f->ref != nullptr && v.is_object()) return Mismatch(*f->ref, v, p);
       return "";
     };

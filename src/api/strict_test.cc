@@ -78,6 +78,17 @@ TEST(StrictTest, PruneDropsUnknownFieldsOnly) {
   EXPECT_EQ(obj["spec"]["nodeSelector"]["k"], "v");
   EXPECT_TRUE(UnknownFields(*pod, obj).empty());
 }
+TEST(StrictTest, BytesMustBeBase64) {
+  const TypeDef* secret = Schema::Get().Find("io.k8s.api.core.v1.Secret");
+  ASSERT_NE(secret, nullptr);
+  EXPECT_EQ(TypeMismatch(*secret, nlohmann::json::parse(R"({"data":{"tls.crt":"base64 encoded cert"}})")),
+            "illegal base64 data at input byte 6");
+  EXPECT_EQ(TypeMismatch(*secret, nlohmann::json::parse(R"({"data":{"a":"aGVsbG8="}})")), "");
+  const TypeDef* cm = Schema::Get().Find("io.k8s.api.core.v1.ConfigMap");
+  EXPECT_EQ(TypeMismatch(*cm, nlohmann::json::parse(R"({"binaryData":{"b":"a==="}})")),
+            "illegal base64 data at input byte 1");
+}
+
 TEST(StrictTest, TypeMismatchReadsLikeGo) {
   const TypeDef* cm = Schema::Get().Find("io.k8s.api.core.v1.ConfigMap");
   const TypeDef* pod = Schema::Get().Find("io.k8s.api.core.v1.Pod");

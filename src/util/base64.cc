@@ -71,4 +71,37 @@ std::optional<std::string> Base64Decode(std::string_view in, Base64Alphabet alph
   return out;
 }
 
+std::optional<size_t> Base64StdCorruptAt(std::string_view src) {
+  auto newline = [&](size_t i) { return src[i] == '\n' || src[i] == '\r'; };
+  size_t si = 0;
+  while (si < src.size()) {
+    // One quantum of up to four characters, as Go's decodeQuantum.
+    for (int j = 0; j < 4; ++j) {
+      if (si == src.size()) {
+        if (j == 0) return std::nullopt;
+        return si - j;  // a short final quantum (padding is required)
+      }
+      char in = src[si++];
+      if (Value(in, Base64Alphabet::kStd) >= 0) continue;
+      if (in == '\n' || in == '\r') {
+        --j;
+        continue;
+      }
+      if (in != '=') return si - 1;
+      // Padding: only in the last two places of the last quantum.
+      if (j == 0 || j == 1) return si - 1;
+      if (j == 2) {
+        while (si < src.size() && newline(si)) ++si;
+        if (si == src.size()) return src.size();
+        if (src[si] != '=') return si - 1;
+        ++si;
+      }
+      while (si < src.size() && newline(si)) ++si;
+      if (si < src.size()) return si;  // trailing garbage
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace netkube

@@ -21,4 +21,9 @@ std::string Base64Encode(std::string_view in, Base64Alphabet alphabet = Base64Al
 // Go's StdEncoding requires. kUrl: padding is optional. nullopt on bad input.
 std::optional<std::string> Base64Decode(std::string_view in, Base64Alphabet alphabet = Base64Alphabet::kStd);
 
+// Where Go's base64.StdEncoding would refuse `in` (the N of "illegal base64
+// data at input byte N", the message kube-apiserver gives for a bad []byte
+// field), or nullopt when Go accepts it. As Go, '\r' and '\n' are skipped.
+std::optional<size_t> Base64StdCorruptAt(std::string_view in);
+
 }  // namespace netkube

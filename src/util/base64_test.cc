@@ -29,5 +29,18 @@ TEST(Base64Test, RejectsBadInput) {
   EXPECT_EQ(Base64Decode("__4", Base64Alphabet::kUrl), std::string("\xff\xfe", 2));
 }
 
+TEST(Base64StdCorruptAt, ReportsTheOffsetGoReports) {
+  EXPECT_EQ(Base64StdCorruptAt(""), std::nullopt);
+  EXPECT_EQ(Base64StdCorruptAt("aGVsbG8="), std::nullopt);
+  EXPECT_EQ(Base64StdCorruptAt("aGVs\nbG8="), std::nullopt);  // newlines are skipped
+  EXPECT_EQ(Base64StdCorruptAt("base64 encoded cert"), 6u);  // the space
+  EXPECT_EQ(Base64StdCorruptAt("aGVsbG8"), 4u);              // a short last quantum: where it starts
+  EXPECT_EQ(Base64StdCorruptAt("aGVsbG=="), std::nullopt);   // non-zero trailing bits pass (not Strict)
+  EXPECT_EQ(Base64StdCorruptAt("a==="), 1u);
+  EXPECT_EQ(Base64StdCorruptAt("aGVsbG8=x"), 8u);            // trailing garbage
+  EXPECT_EQ(Base64StdCorruptAt("aG=="), std::nullopt);
+  EXPECT_EQ(Base64StdCorruptAt("aG="), 3u);                  // not enough padding
+}
+
 }  // namespace
 }  // namespace netkube

@@ -45,6 +45,25 @@ expect_status "malformed JSON with invalid UTF-8: 400" 400 BadRequest
 printf 'metadata:\n  name: a\nd\x9e: 1\n' >"$T/utf8.yaml"
 post "$CM" "$T/utf8.yaml" application/yaml
 expect_eq "YAML with an invalid UTF-8 key: 4xx" "4" "${STATUS:0:1}"
+# Seed 001's literal TLS Secret: its data is not base64, as kube-apiserver says.
+cat >"$T/seed001-secret.yaml" <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: testsecret-tls
+  namespace: default
+data:
+  tls.crt: base64 encoded cert
+  tls.key: base64 encoded key
+type: kubernetes.io/tls
+YAML
+expect_fail "seed 001's Secret with non-base64 data is refused" \
+  'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 6' \
+  kubectl apply -f "$T/seed001-secret.yaml"
+expect_fail "  ... and not stored" "NotFound" kubectl get secret testsecret-tls
+printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bin"},"binaryData":{"b":"a==="}}' >"$T/binary.json"
+post "$CM" "$T/binary.json"
+expect_status "ConfigMap binaryData that is not base64: 400" 400 BadRequest
 printf '"just a string"' >"$T/string.json"
 post "$CM" "$T/string.json"
 expect_status "JSON that is not an object: 400" 400 BadRequest
