@@ -55,8 +55,13 @@ void DefaultContainer(json& c, bool host_network) {
   if (!c.is_object()) return;
   SetIfEmpty(c, "terminationMessagePath", "/dev/termination-log");
   SetIfEmpty(c, "terminationMessagePolicy", "File");
-  if (MissingOrEmptyString(c, "imagePullPolicy") && c.contains("image") && c["image"].is_string())
-    c["imagePullPolicy"] = DefaultPullPolicy(c["image"].get<std::string>());
+  // Always set, as kube-apiserver does before validating: a container without
+  // an image then gets only the real error (image: Required value). An image
+  // that does not parse has no tag: IfNotPresent.
+  if (MissingOrEmptyString(c, "imagePullPolicy")) {
+    std::string image = c.contains("image") && c["image"].is_string() ? c["image"].get<std::string>() : "";
+    c["imagePullPolicy"] = image.empty() ? "IfNotPresent" : DefaultPullPolicy(image);
+  }
   SetIfMissing(c, "resources", json::object());
   if (auto ports = c.find("ports"); ports != c.end() && ports->is_array()) {
     for (auto& p : *ports) {

@@ -80,6 +80,10 @@ TEST(DefaultsTest, PullPolicy) {
     ApplyDefaults(*k, pod);
     EXPECT_EQ(pod["spec"]["containers"][0]["imagePullPolicy"], want) << image;
   }
+  // No image: still defaulted, so validation reports only the missing image.
+  json pod = {{"spec", {{"containers", {{{"name", "c"}}}}}}};
+  ApplyDefaults(*k, pod);
+  EXPECT_EQ(pod["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
 }
 
 TEST(DefaultsTest, ServiceAsKubectlCreateShowsIt) {
