@@ -82,7 +82,7 @@ void Help() {
       "agnhost (netkube): a test program with subcommands\n\n"
       "  netexec [--http-port=8080] [--udp-port=8081] [--http-override=PATH]\n"
       "  serve-hostname [--port=9376] [--http] [--tcp] [--udp] [--close]\n"
-      "  connect [--timeout=DURATION] [--protocol=tcp] HOST:PORT\n"
+      "  connect [--timeout=DURATION] [--protocol=tcp|udp] [--udp-data=hostname] HOST:PORT\n"
       "  pause | liveness | porter | dns-suffix | dns-server-list | etc-hosts | entrypoint-tester ARGS\n");
 }
 

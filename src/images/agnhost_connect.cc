@@ -1,4 +1,7 @@
-// agnhost connect: one TCP connection attempt, the failure classified on stderr.
+// agnhost connect: one TCP connection attempt or one UDP request, the failure
+// classified on stderr as upstream prints it: TCP "TIMEOUT" / "REFUSED" alone,
+// "DNS: ..." / "OTHER: ..."; UDP "TIMEOUT: ..." / "REFUSED: ..." / "UNKNOWN:
+// ..." / "OTHER: ..." (with Go's error text). Exit code 1 on any failure.
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,10 +14,12 @@ namespace netkube::images {
 
 int RunConnect(const std::vector<std::string>& args) {
   double timeout = 0;
-  std::string protocol = "tcp";
+  std::string protocol = "tcp", udp_data = "hostname", sctp_data = "hostname";
   FlagSet f;
   f.Duration("timeout", &timeout);
   f.String("protocol", &protocol);
+  f.String("udp-data", &udp_data);
+  f.String("sctp-data", &sctp_data);
   auto pos = f.Parse(args);
   if (!pos.ok()) {
     std::fprintf(stderr, "UNKNOWN: %s\n", pos.status().message().c_str());
@@ -24,8 +29,12 @@ int RunConnect(const std::vector<std::string>& args) {
     std::fprintf(stderr, "UNKNOWN: usage: connect [--timeout=<duration>] [--protocol=<protocol>] <host>:<port>\n");
     return 1;
   }
-  if (protocol != "tcp") {
-    std::fprintf(stderr, "UNKNOWN: unsupported protocol \"%s\" (only tcp on this kernel)\n", protocol.c_str());
+  if (protocol == "sctp") {
+    std::fprintf(stderr, "UNKNOWN: protocol sctp is not supported by netkube's agnhost\n");
+    return 1;
+  }
+  if (protocol != "tcp" && protocol != "udp" && !protocol.empty()) {
+    std::fprintf(stderr, "Unsupported protocol\n%s", protocol.c_str());  // upstream's Fprint, verbatim
     return 1;
   }
   const std::string& dest = (*pos)[0];
@@ -44,12 +53,22 @@ int RunConnect(const std::vector<std::string>& args) {
   }
   DialError error;
   std::string message;
+  if (protocol == "udp") {
+    error = UdpProbe(host, static_cast<int>(port), udp_data, timeout, &message);
+    if (error == DialError::kNone) return 0;
+    std::fprintf(stderr, "%s: %s\n", DialErrorPrefix(error), message.c_str());
+    return 1;
+  }
   int fd = DialTcp(host, static_cast<int>(port), timeout, &error, &message);
   if (fd >= 0) {
     close(fd);
     return 0;
   }
-  std::fprintf(stderr, "%s: %s\n", DialErrorPrefix(error), message.c_str());
+  if (error == DialError::kTimeout || error == DialError::kRefused) {
+    std::fprintf(stderr, "%s\n", DialErrorPrefix(error));
+  } else {
+    std::fprintf(stderr, "%s: %s\n", DialErrorPrefix(error), message.c_str());
+  }
   return 1;
 }
 

@@ -65,6 +65,7 @@ const char* DialErrorPrefix(DialError e) {
     case DialError::kDns: return "DNS";
     case DialError::kRefused: return "REFUSED";
     case DialError::kOther: return "OTHER";
+    case DialError::kUnknown: return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -190,6 +191,67 @@ StatusOr<std::string> UdpRequest(const std::string& host, int port, const std::s
   close(fd);
   if (n < 0) return Status::Unavailable("read udp " + JoinHostPort(host, port) + ": " + std::strerror(err));
   return std::string(buf, static_cast<size_t>(n));
+}
+
+DialError UdpProbe(const std::string& host, int port, const std::string& payload, double timeout_seconds,
+                   std::string* message) {
+  AddrList addrs;
+  if (Resolve(host, port, SOCK_DGRAM, &addrs, message) != 0) return DialError::kDns;
+  addrinfo* ai = addrs.head;
+  int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *message = "dial udp " + JoinHostPort(host, port) + ": socket: " + GoError(errno);
+    return DialError::kOther;
+  }
+  if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    *message = "dial udp " + JoinHostPort(host, port) + ": connect: " + GoError(errno);
+    close(fd);
+    return DialError::kOther;
+  }
+  // Go names a connected UDP socket's errors "read udp LOCAL->REMOTE".
+  sockaddr_storage local{};
+  socklen_t len = sizeof(local);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  auto to_string = [](const sockaddr* sa) {
+    char ip[INET6_ADDRSTRLEN] = "";
+    int p = 0;
+    if (sa->sa_family == AF_INET6) {
+      auto* in = reinterpret_cast<const sockaddr_in6*>(sa);
+      inet_ntop(AF_INET6, &in->sin6_addr, ip, sizeof(ip));
+      p = ntohs(in->sin6_port);
+    } else {
+      auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+      p = ntohs(in->sin_port);
+    }
+    return JoinHostPort(ip, p);
+  };
+  const std::string pair = to_string(reinterpret_cast<sockaddr*>(&local)) + "->" + to_string(ai->ai_addr);
+  auto fail = [&](const std::string& op, int err) {
+    close(fd);
+    *message = op + " udp " + pair + ": " + op + ": " + GoError(err);
+    return err == ECONNREFUSED ? DialError::kRefused : DialError::kUnknown;
+  };
+  std::string line = payload + "\n";
+  if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) < 0) return fail("write", errno);
+  if (!WaitFd(fd, POLLIN, TimeoutMs(timeout_seconds))) {
+    close(fd);
+    *message = "read udp " + pair + ": i/o timeout";
+    return DialError::kTimeout;
+  }
+  char buf[1024];
+  ssize_t n;
+  do {
+    n = recv(fd, buf, sizeof(buf), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail("read", errno);
+  close(fd);
+  if (n == 0) {
+    *message = "No data received from the server. Cannot guarantee the server received the request.";
+    return DialError::kOther;
+  }
+  message->clear();
+  return DialError::kNone;
 }
 
 }  // namespace netkube::images

@@ -12,7 +12,7 @@
 namespace netkube::images {
 
 // How a connection attempt failed, in agnhost connect's words.
-enum class DialError { kNone, kTimeout, kDns, kRefused, kOther };
+enum class DialError { kNone, kTimeout, kDns, kRefused, kOther, kUnknown };
 
 // "UNKNOWN", "TIMEOUT", "DNS", "REFUSED", "OTHER" ("" for kNone).
 const char* DialErrorPrefix(DialError e);
@@ -28,6 +28,15 @@ StatusOr<std::string> HttpGet(const std::string& host, int port, const std::stri
 
 // Sends `payload` in one datagram to host:port and returns the first reply.
 StatusOr<std::string> UdpRequest(const std::string& host, int port, const std::string& payload, double timeout_seconds);
+
+// agnhost connect --protocol=udp: sends `payload` + "\n" to host:port and
+// waits for any reply. kNone on a non-empty reply; otherwise *message is the
+// whole stderr line after the prefix, as upstream prints it: kDns ("lookup
+// ..."), kTimeout ("read udp LOCAL->REMOTE: i/o timeout"), kRefused ("read udp
+// LOCAL->REMOTE: read: connection refused", an ICMP port unreachable), kUnknown
+// (other read/write errors), kOther (an empty reply, socket errors). timeout_seconds <= 0 waits forever.
+DialError UdpProbe(const std::string& host, int port, const std::string& payload, double timeout_seconds,
+                   std::string* message);
 
 // "host:port", with brackets for IPv6 literals.
 std::string JoinHostPort(const std::string& host, int port);

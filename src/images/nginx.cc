@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kNginx = "/usr/sbin/nginx";
+constexpr const char* kNginx = kNginxBinary;
 
 bool HasConfFiles(const std::string& dir) {
   std::error_code ec;

@@ -16,6 +16,9 @@
 
 namespace netkube::images {
 
+// The machine's nginx the program execs.
+inline constexpr const char* kNginxBinary = "/usr/sbin/nginx";
+
 struct NginxOptions {
   std::string dir;                 // per-container directory
   int port = 80;

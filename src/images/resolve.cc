@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "images/nginx.h"
 #include "images/reference.h"
 
 namespace netkube::images {
@@ -66,7 +67,42 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// The netkube binary for full subcommands, and the one for `image PROGRAM`
+// (netkube-image when it sits beside netkube).
+std::pair<std::string, std::string> Binaries(const ResolveOptions& options,
+                                             const std::function<bool(const std::string&)>& is_executable) {
+  const std::string full = options.netkube_binary.empty() ? SelfExe() : options.netkube_binary;
+  std::string small = full;
+  if (auto slash = full.rfind('/'); slash != std::string::npos) {
+    std::string candidate = full.substr(0, slash) + "/netkube-image";
+    if (is_executable(candidate)) small = candidate;
+  }
+  return {full, small};
+}
+
+// argv prefix of catalog program `program` ("agnhost", "netkube dns").
+std::vector<std::string> ProgramArgv(const std::string& program, const std::string& full, const std::string& small) {
+  constexpr std::string_view kSubcommand = "netkube ";
+  if (program.rfind(kSubcommand, 0) == 0) return {full, program.substr(kSubcommand.size())};
+  return {small, "image", program};
+}
+
 }  // namespace
+
+std::vector<ProgramFile> ProgramFiles(const Catalog& catalog, std::string_view image, const ResolveOptions& options) {
+  std::vector<ProgramFile> files;
+  const ImageConfig* config = catalog.Find(image);
+  if (config == nullptr) return files;
+  const auto is_executable = options.is_executable ? options.is_executable : DefaultIsExecutable;
+  const auto [full, small] = Binaries(options, is_executable);
+  for (const auto& [path, program] : config->programs) {
+    if (path.empty() || path.front() != '/') continue;
+    if (program == "nginx" && path == kNginxBinary) continue;
+    if (is_executable(path)) continue;
+    files.push_back({path, ProgramArgv(program, full, small)});
+  }
+  return files;
+}
 
 std::string NotInCatalogMessage(std::string_view image) {
   std::string i(image);
@@ -80,12 +116,7 @@ StatusOr<Process> Resolve(const Catalog& catalog, std::string_view image, const 
   auto ref = ParseReference(image);
   if (!ref.ok()) return ref.status();
   const auto is_executable = options.is_executable ? options.is_executable : DefaultIsExecutable;
-  const std::string full_netkube = options.netkube_binary.empty() ? SelfExe() : options.netkube_binary;
-  std::string netkube = full_netkube;
-  if (auto slash = netkube.rfind('/'); slash != std::string::npos) {
-    std::string small = netkube.substr(0, slash) + "/netkube-image";
-    if (is_executable(small)) netkube = small;
-  }
+  const auto [full_netkube, netkube] = Binaries(options, is_executable);
 
   const ImageConfig* config = catalog.Find(image);
   if (config == nullptr && command.empty()) return Status::NotFound(NotInCatalogMessage(image));
@@ -124,14 +155,7 @@ StatusOr<Process> Resolve(const Catalog& catalog, std::string_view image, const 
   if (auto it = c.programs.find(argv[0]); it != c.programs.end()) {
     // "netkube dns": a subcommand of the full binary (servers that need the
     // API client, which netkube-image leaves out).
-    constexpr std::string_view kSubcommand = "netkube ";
-    if (it->second.rfind(kSubcommand, 0) == 0) {
-      std::vector<std::string> full = {full_netkube, it->second.substr(kSubcommand.size())};
-      full.insert(full.end(), argv.begin() + 1, argv.end());
-      p.argv = std::move(full);
-      return p;
-    }
-    std::vector<std::string> full = {netkube, "image", it->second};
+    std::vector<std::string> full = ProgramArgv(it->second, full_netkube, netkube);
     full.insert(full.end(), argv.begin() + 1, argv.end());
     p.argv = std::move(full);
     return p;

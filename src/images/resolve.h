@@ -54,6 +54,28 @@ inline constexpr std::string_view kDefaultPath = "/usr/local/sbin:/usr/local/bin
 StatusOr<Process> Resolve(const Catalog& catalog, std::string_view image, const std::vector<std::string>& command,
                           const std::vector<std::string>& args, const ResolveOptions& options = {});
 
+// A file the image has at `path`: an executable that runs `argv` followed by
+// its own arguments (the agent writes it into the container's root, see
+// node/container_spec.h), so any process of the container finds it: the
+// command, `kubectl exec POD -- /agnhost connect ...`, a script.
+struct ProgramFile {
+  std::string path;               // absolute path inside the container
+  std::vector<std::string> argv;  // e.g. {"<dir>/netkube-image", "image", "agnhost"}
+  bool operator==(const ProgramFile&) const = default;
+};
+
+// The files of `image`: every absolute path of its catalog entry's `programs`
+// mapped as Resolve maps that argv[0] ("/agnhost" -> `<netkube-image> image
+// agnhost`, "/coredns" -> `<netkube> dns`). Bare names ("agnhost") are
+// resolution shortcuts, not files. Left out: a path where the machine already
+// has an executable (the machine's file is the image's, e.g. /usr/sbin/nginx),
+// and a path a program itself execs (nginx runs /usr/sbin/nginx; a wrapper
+// there would exec itself forever). Empty for images the catalog does not
+// know and for busybox applets (handled by the busybox program). Pure given a
+// thread-safe `options.is_executable`.
+std::vector<ProgramFile> ProgramFiles(const Catalog& catalog, std::string_view image,
+                                      const ResolveOptions& options = {});
+
 // The message of an image not in the catalog (the ErrImagePull message).
 std::string NotInCatalogMessage(std::string_view image);
 

@@ -168,6 +168,33 @@ TEST_F(ResolveTest, Errors) {
   EXPECT_NE(p.status().message().find("no command specified"), std::string::npos);
 }
 
+TEST_F(ResolveTest, ProgramFilesAreTheAbsoluteProgramPathsOfTheImage) {
+  auto files = [&](const std::string& image) { return ProgramFiles(Catalog::Builtin(), image, options_); };
+  EXPECT_EQ(files("registry.k8s.io/e2e-test-images/agnhost:2.47"),
+            (std::vector<ProgramFile>{{"/agnhost", {"/opt/netkube/netkube", "image", "agnhost"}}}));
+  EXPECT_EQ(files("registry.k8s.io/echoserver:1.10"),
+            (std::vector<ProgramFile>{{"/usr/local/bin/echoserver", {"/opt/netkube/netkube", "image", "echoserver"}}}));
+  // Full subcommands run the full binary, never netkube-image.
+  files_.insert("/opt/netkube/netkube-image");
+  EXPECT_EQ(files("registry.k8s.io/coredns/coredns:v1.11.1"),
+            (std::vector<ProgramFile>{{"/coredns", {"/opt/netkube/netkube", "dns"}}}));
+  EXPECT_EQ(files("registry.k8s.io/ingress-nginx/controller:v1.9.4"),
+            (std::vector<ProgramFile>{{"/nginx-ingress-controller", {"/opt/netkube/netkube", "ingress"}}}));
+  EXPECT_EQ(files("registry.k8s.io/pause:3.9"),
+            (std::vector<ProgramFile>{{"/pause", {"/opt/netkube/netkube-image", "image", "pause"}}}));
+  // nginx keeps the machine's /usr/sbin/nginx (the program execs it), whether
+  // or not the machine has it.
+  EXPECT_EQ(files("nginx"),
+            (std::vector<ProgramFile>{{"/docker-entrypoint.sh", {"/opt/netkube/netkube-image", "image", "nginx"}}}));
+  // A path the machine already has stays the machine's file.
+  files_.insert("/docker-entrypoint.sh");
+  EXPECT_TRUE(files("nginx").empty());
+  // Busybox applets, machine images and unknown images have no program files.
+  EXPECT_TRUE(files("busybox").empty());
+  EXPECT_TRUE(files("debian").empty());
+  EXPECT_TRUE(files("example.com/app:1").empty());
+}
+
 TEST(ResolveDefaultsTest, UsesTheRunningBinaryAndTheFilesystem) {
   auto p = Resolve(Catalog::Builtin(), "registry.k8s.io/pause", {}, {});
   ASSERT_TRUE(p.ok());

@@ -81,6 +81,32 @@ bool BindMount(const std::string& source, const std::string& target, bool read_o
   return true;
 }
 
+// Writes the image's program files into the overlay at `root` (see
+// container_spec.h): an executable script per path, replacing whatever the
+// lower layer has there (the copy lands in the private upper layer).
+bool WritePrograms(const std::string& root, const std::vector<images::ProgramFile>& programs, std::string* err) {
+  for (const images::ProgramFile& p : programs) {
+    if (p.path.empty() || p.path.front() != '/' || p.argv.empty()) continue;
+    std::string target = ResolveInRoot(root, p.path);
+    size_t slash = target.rfind('/');
+    if (slash != std::string::npos && slash > 0 && !MakeDirs(target.substr(0, slash)).ok()) {
+      *err = Errno("create the directory of program " + p.path);
+      return false;
+    }
+    std::string script = ProgramScript(p.argv);
+    int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0755);
+    if (fd < 0) {
+      *err = Errno("create program " + p.path);
+      return false;
+    }
+    bool ok = write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()) && fchmod(fd, 0755) == 0;
+    if (!ok) *err = Errno("write program " + p.path);
+    close(fd);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // Builds the container's root under spec.fs_dir and pivots into it.
 bool BuildRoot(const ContainerSpec& spec, std::string* err) {
   const std::string& fs = spec.fs_dir;
@@ -95,6 +121,7 @@ bool BuildRoot(const ContainerSpec& spec, std::string* err) {
     *err = Errno("mount the overlay root on " + root);
     return false;
   }
+  if (!WritePrograms(root, spec.programs, err)) return false;
   for (const char* d : {"/proc", "/sys", "/dev"}) {
     if (!BindMount(d, root + d, false, true, err)) return false;
   }

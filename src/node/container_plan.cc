@@ -210,6 +210,7 @@ StatusOr<ContainerSpec> Agent::Impl::PlanContainer(const Json& pod, const Json& 
 
   ContainerSpec spec;
   spec.argv = proc->argv;
+  spec.programs = images::ProgramFiles(*catalog, container.value("image", ""), ro);
   // The image's environment, then the container's (which wins), then HOSTNAME.
   std::map<std::string, std::string> seen;
   std::vector<std::string> order;

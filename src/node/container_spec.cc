@@ -11,8 +11,11 @@ std::string ContainerSpec::ToJson() const {
   for (const Mount& m : mounts) {
     mounts_json.push_back({{"source", m.source}, {"target", m.target}, {"readOnly", m.read_only}, {"tmpfs", m.tmpfs}});
   }
+  Json programs_json = Json::array();
+  for (const images::ProgramFile& p : programs) programs_json.push_back({{"path", p.path}, {"argv", p.argv}});
   Json j = {{"argv", argv},         {"env", env},       {"workingDir", working_dir}, {"netns", netns_path},
-            {"uts", uts_path},      {"fsDir", fs_dir},  {"mounts", mounts_json},    {"isolateFs", isolate_fs}};
+            {"uts", uts_path},      {"fsDir", fs_dir},  {"mounts", mounts_json},    {"isolateFs", isolate_fs},
+            {"programs", programs_json}};
   return j.dump();
 }
 
@@ -32,11 +35,24 @@ StatusOr<ContainerSpec> ContainerSpec::Parse(const std::string& text) {
       s.mounts.push_back({m.value("source", ""), m.value("target", ""), m.value("readOnly", false),
                           m.value("tmpfs", false)});
     }
+    for (const Json& p : j.value("programs", Json::array())) {
+      s.programs.push_back({p.value("path", ""), p.value("argv", std::vector<std::string>{})});
+    }
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("container spec: ") + e.what());
   }
   if (s.argv.empty()) return Status::BadRequest("container spec: no command");
   return s;
+}
+
+std::string ProgramScript(const std::vector<std::string>& argv) {
+  std::string script = "#!/bin/sh\nexec";
+  for (const std::string& a : argv) {
+    script += " '";
+    for (char c : a) script += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    script += "'";
+  }
+  return script + " \"$@\"\n";
 }
 
 }  // namespace netkube::node

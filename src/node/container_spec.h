@@ -9,11 +9,22 @@
 // and vanish when the container exits), a fresh /tmp and /run, the machine's
 // /proc, /sys and /dev, then the mounts in order (volumes, /etc/hosts,
 // /etc/resolv.conf, /etc/hostname) at their paths, and pivot_root into it.
+//
+// The image's programs (images::ProgramFiles: /agnhost, /coredns, ...) are
+// files of that root, as in the real image: before the mounts, each `programs`
+// path is written into the overlay (so into the container's private upper
+// layer, never the machine) as an executable shell script (ProgramScript)
+// that execs its argv with the caller's arguments. Any process of the
+// container finds them: its command, `kubectl exec` (which enters this root),
+// a script. Volumes mounted over a program's directory hide it, as they would
+// hide the image's file. Without isolate_fs there is no private layer to
+// write into and `programs` is ignored.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "images/resolve.h"
 #include "util/status.h"
 
 namespace netkube::node {
@@ -34,6 +45,7 @@ struct ContainerSpec {
   std::string uts_path;           // "" = stay in the caller's
   std::string fs_dir;             // where the overlay's tmpfs is mounted (created by the agent)
   std::vector<Mount> mounts;
+  std::vector<images::ProgramFile> programs;  // written into the root (see above)
   bool isolate_fs = true;         // false: no overlay, no pivot_root (for tests without root)
 
   std::string ToJson() const;
@@ -45,6 +57,10 @@ struct ContainerSpec {
 // container will see them: /var/run -> /run stays in the container's tree
 // instead of escaping to the machine's /run. Missing components are kept.
 std::string ResolveInRoot(const std::string& root, const std::string& path);
+
+// The script written at a program file's path: "#!/bin/sh", then `exec ARGV
+// "$@"` with each argument single-quoted for sh. Pure.
+std::string ProgramScript(const std::vector<std::string>& argv);
 
 // The body of `netkube container-init SPEC_FILE`: never returns on success
 // (the program replaces this process). On failure writes "netkube: ..." to

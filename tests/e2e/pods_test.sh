@@ -7,6 +7,8 @@
 #  - a container that exits restarts with the same pod IP, and its sibling's
 #    open localhost connection keeps working;
 #  - kubectl logs (-c, --previous, --tail), exec, run -it --rm;
+#  - the image's programs are files of the container: kubectl exec of
+#    /agnhost connect (tcp/udp, upstream's REFUSED), from a script too;
 #  - kill -9 of an agent: running pods keep serving an open connection, the
 #    restarted agent reports them Running again;
 #  - netkube down leaves nothing behind.
@@ -135,6 +137,57 @@ run timeout 60 kubectl run tmp --image=busybox --restart=Never -it --rm -- wget 
 expect_contains "run -it --rm prints the echoserver answer" "$OUT" "Hostname: echo"
 wait_for "tmp deleted" 100 bash -c "! kubectl get pod tmp >/dev/null 2>&1"
 expect_fail "tmp is gone" 'not found' kubectl get pod tmp
+
+# --- the image's programs are files of the container ---------------------------
+# Upstream's NetworkPolicy probes: kubectl exec CLIENT -- /agnhost connect
+# IP:PORT --timeout=1s --protocol=tcp|udp, against agnhost serve-hostname.
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agn-server
+spec:
+  nodeName: $C-worker
+  containers:
+  - name: cont-80-tcp
+    image: registry.k8s.io/e2e-test-images/agnhost:2.47
+    command: [/agnhost]
+    args: [serve-hostname, --tcp, --http=false, --port, "80"]
+  - name: cont-80-udp
+    image: registry.k8s.io/e2e-test-images/agnhost:2.47
+    command: [/agnhost]
+    args: [serve-hostname, --udp, --http=false, --port, "80"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agn-client
+spec:
+  nodeName: $C-worker2
+  containers:
+  - name: cont
+    image: registry.k8s.io/e2e-test-images/agnhost:2.47
+YAML
+wait_ready agn-server agn-client
+AGN_IP=$(pod_ip agn-server)
+expect_ok "exec /agnhost connect tcp to an open port" \
+  kubectl exec agn-client -c cont -- /agnhost connect "$AGN_IP:80" --timeout=1s --protocol=tcp
+expect_ok "exec /agnhost connect udp to an open port" \
+  kubectl exec agn-client -c cont -- /agnhost connect "$AGN_IP:80" --timeout=1s --protocol=udp
+expect_fail "exec /agnhost connect tcp to a closed port: REFUSED" 'REFUSED' \
+  kubectl exec agn-client -c cont -- /agnhost connect "$AGN_IP:81" --timeout=1s --protocol=tcp
+expect_eq "tcp REFUSED is upstream's bare line" "REFUSED" "$(grep -v '^command terminated' <<<"$ERR")"
+expect_fail "exec /agnhost connect udp to a closed port: REFUSED" 'REFUSED: read udp ' \
+  kubectl exec agn-client -c cont -- /agnhost connect "$AGN_IP:81" --timeout=1s --protocol=udp
+run kubectl exec agn-client -c cont -- sh -c '/agnhost connect "$0:80" --timeout=1s && echo script-ok' "$AGN_IP"
+expect_eq "a shell script in the container finds /agnhost" "script-ok" "$OUT"
+run kubectl exec echo -- test -x /usr/local/bin/echoserver
+expect_eq "echoserver's program path exists in its container" 0 "$RC"
+run kubectl exec multi-container -c app -- test -e /agnhost
+expect_eq "/agnhost only in agnhost containers" 1 "$RC"
+[[ ! -e /agnhost && ! -e /usr/local/bin/echoserver ]] && pass "program files never reach the machine" ||
+  fail "program files never reach the machine" "/agnhost or /usr/local/bin/echoserver exists on the machine"
+kubectl delete pod agn-server agn-client --wait=false >/dev/null
 
 # --- configMap volumes follow their ConfigMap --------------------------------
 kubectl create configmap settings --from-literal=color=blue >/dev/null
