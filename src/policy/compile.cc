@@ -137,16 +137,22 @@ class Compiler {
     for (const Peer& p : rule.peers) peers.push_back(&p);
     if (peers.empty()) peers.push_back(nullptr);  // every peer
     for (const Peer* peer : peers) {
-      std::string set = peer ? PeerSet(policy.ns, *peer) : "";
+      // Created on first use: a peer used only with egress named ports
+      // compiles to exact destinations and needs no set.
+      std::optional<std::string> set_name;
+      auto set = [&]() -> std::string {
+        if (!set_name) set_name = peer ? PeerSet(policy.ns, *peer) : "";
+        return *set_name;
+      };
       if (rule.ports.empty()) {
-        pp.allows.push_back(Allow{set, "", std::nullopt, 0, 0});
+        pp.allows.push_back(Allow{set(), "", std::nullopt, 0, 0});
         continue;
       }
       for (const PortSpec& port : rule.ports) {
         if (!port.port_name.empty()) {
           if (ingress) {
             if (auto cp = Resolve(*local.pod, port)) {
-              pp.allows.push_back(Allow{set, "", cp->protocol, cp->port, cp->port});
+              pp.allows.push_back(Allow{set(), "", cp->protocol, cp->port, cp->port});
             }
           } else {
             for (const Member* m : PeerMembers(policy.ns, peer)) {
@@ -157,9 +163,9 @@ class Compiler {
           }
         } else if (port.port) {
           int hi = port.end_port && *port.end_port >= *port.port ? *port.end_port : *port.port;
-          pp.allows.push_back(Allow{set, "", port.protocol, *port.port, hi});
+          pp.allows.push_back(Allow{set(), "", port.protocol, *port.port, hi});
         } else {
-          pp.allows.push_back(Allow{set, "", port.protocol, 0, 0});
+          pp.allows.push_back(Allow{set(), "", port.protocol, 0, 0});
         }
       }
     }

@@ -1,0 +1,120 @@
+#include "policy/render.h"
+
+#include <gtest/gtest.h>
+
+#include "nft/nftnl_translate.h"
+#include "nft/render.h"
+
+namespace netkube::policy {
+namespace {
+
+Snapshot SmallWorld() {
+  Snapshot s;
+  s.namespaces = {{"x", {}}, {"y", {{"team", "blue"}}}};
+  PodInfo a;
+  a.ns = "x";
+  a.name = "a";
+  a.ips = {"10.1.1.1"};
+  a.labels = {{"pod", "a"}};
+  a.node_name = "n1";
+  a.named_ports = {{"http", {8080, Protocol::kTcp}}};
+  PodInfo b = a;
+  b.ns = "y";
+  b.name = "b";
+  b.ips = {"10.1.2.2"};
+  PodInfo remote = a;
+  remote.ns = "y";
+  remote.name = "c";
+  remote.ips = {"10.1.2.3"};
+  remote.node_name = "n2";
+  remote.named_ports = {{"http", {9090, Protocol::kTcp}}};
+  s.pods = {a, b, remote};
+
+  PolicyInfo ingress;
+  ingress.ns = "x";
+  ingress.name = "web";
+  ingress.pod_selector = {{{"pod", "a"}}, {}};
+  ingress.ingress = {
+      PolicyRule{{PortSpec{Protocol::kTcp, 80, "", std::nullopt}},
+                 {Peer{std::nullopt, LabelSelector{{{"team", "blue"}}, {}}, std::nullopt}}},
+      PolicyRule{{PortSpec{Protocol::kUdp, 53, "", 55}},
+                 {Peer{std::nullopt, std::nullopt, IpBlock{"10.2.0.0/16", {"10.2.1.0/24"}}}}},
+  };
+  PolicyInfo egress;
+  egress.ns = "x";
+  egress.name = "out";
+  egress.policy_types = {PolicyType::kEgress};
+  egress.egress = {PolicyRule{{PortSpec{Protocol::kTcp, std::nullopt, "http", std::nullopt}},
+                              {Peer{std::nullopt, LabelSelector{}, std::nullopt}}},
+                   PolicyRule{{PortSpec{Protocol::kUdp, std::nullopt, "", std::nullopt}}, {}}};
+  s.policies = {ingress, egress};
+  return s;
+}
+
+constexpr char kGolden[] = R"(add table inet netkube-policy
+delete table inet netkube-policy
+add table inet netkube-policy
+add set inet netkube-policy cidrs-a05519249a0c6945 { type ipv4_addr; flags interval; }
+add map inet netkube-policy egress-pods { type ipv4_addr : verdict; }
+add map inet netkube-policy ingress-pods { type ipv4_addr : verdict; }
+add set inet netkube-policy pods-ea21d94447166bfa { type ipv4_addr; }
+add chain inet netkube-policy egress-x/a
+add chain inet netkube-policy forward { type filter hook forward priority 0; policy accept; }
+add chain inet netkube-policy ingress-x/a
+add chain inet netkube-policy output { type filter hook output priority 0; policy accept; }
+add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 return
+add rule inet netkube-policy egress-x/a meta l4proto udp return
+add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 tcp dport 8080 return
+add rule inet netkube-policy egress-x/a ip daddr 10.1.2.2 tcp dport 8080 return
+add rule inet netkube-policy egress-x/a ip daddr 10.1.2.3 tcp dport 9090 return
+add rule inet netkube-policy egress-x/a counter drop
+add rule inet netkube-policy forward ct state established,related accept
+add rule inet netkube-policy forward ip saddr vmap @egress-pods
+add rule inet netkube-policy forward ip daddr vmap @ingress-pods
+add rule inet netkube-policy ingress-x/a ip saddr 10.1.1.1 accept
+add rule inet netkube-policy ingress-x/a ip saddr @cidrs-a05519249a0c6945 udp dport 53-55 accept
+add rule inet netkube-policy ingress-x/a ip saddr @pods-ea21d94447166bfa tcp dport 80 accept
+add rule inet netkube-policy ingress-x/a counter drop
+add rule inet netkube-policy output counter accept
+add element inet netkube-policy cidrs-a05519249a0c6945 { 10.2.0.0/24, 10.2.128.0/17, 10.2.16.0/20, 10.2.2.0/23, 10.2.32.0/19, 10.2.4.0/22, 10.2.64.0/18, 10.2.8.0/21 }
+add element inet netkube-policy egress-pods { 10.1.1.1 : jump egress-x/a }
+add element inet netkube-policy ingress-pods { 10.1.1.1 : jump ingress-x/a }
+add element inet netkube-policy pods-ea21d94447166bfa { 10.1.2.2, 10.1.2.3 }
+)";
+
+TEST(RenderTest, GoldenSmallTable) {
+  StatusOr<nft::Table> t = Render(Compile(SmallWorld(), "n1"));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::string text = nft::RenderFull(*t);
+  EXPECT_EQ(text, kGolden);
+}
+
+// Every rule but the endPort range form is a shape the netlink translator
+// knows (README "Not done yet" lists the range shape).
+TEST(RenderTest, RulesAreTranslatorShapes) {
+  StatusOr<nft::Table> t = Render(Compile(SmallWorld(), "n1"));
+  ASSERT_TRUE(t.ok());
+  int ranges = 0;
+  for (const auto& [name, chain] : t->chains) {
+    for (const std::string& rule : chain.rules) {
+      if (rule.find("dport 53-55") != std::string::npos) {
+        ++ranges;
+        continue;
+      }
+      auto exprs = nft::nftnl::TranslateRule(rule, nft::Family::kInet);
+      EXPECT_TRUE(exprs.ok()) << name << ": " << rule << ": " << exprs.status().ToString();
+    }
+  }
+  EXPECT_EQ(ranges, 1);
+}
+
+TEST(RenderTest, EmptyPlanIsTheBaseChainsOnly) {
+  StatusOr<nft::Table> t = Render(PolicyPlan{});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->chains.size(), 2u);
+  EXPECT_EQ(t->sets.size(), 2u);
+  EXPECT_TRUE(t->sets.at("ingress-pods").elements.empty());
+}
+
+}  // namespace
+}  // namespace netkube::policy
