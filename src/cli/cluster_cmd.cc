@@ -16,6 +16,7 @@ struct UpFlags {
   std::string name, config_file, pod_cidr, service_cidr, node_cidr, network, cni, dns, ingress, images,
       load_balancer_pool;
   int nodes = 0;
+  const CLI::Option* nodes_option = nullptr;  // to tell --nodes 0 from no --nodes
   double wait_seconds = 300;
 };
 
@@ -36,7 +37,14 @@ int RunUp(UpFlags& f) {
   }
   // Flags win over the file.
   if (!f.name.empty()) c.name = f.name;
-  if (f.nodes != 0) c.node_count = f.nodes;
+  if (f.nodes_option != nullptr && f.nodes_option->count() > 0) {
+    if (f.nodes < 1) {
+      std::fprintf(stderr, "ERROR: invalid --nodes %d: a cluster has at least one node (its control plane)\n",
+                   f.nodes);
+      return 1;
+    }
+    c.node_count = f.nodes;
+  }
   if (!f.pod_cidr.empty()) c.pod_cidr = f.pod_cidr;
   if (!f.service_cidr.empty()) c.service_cidr = f.service_cidr;
   if (!f.node_cidr.empty()) c.node_cidr = f.node_cidr;
@@ -56,7 +64,7 @@ void AddClusterCommands(CLI::App& app, int* rc) {
   auto f = std::make_shared<UpFlags>();
   auto* up = app.add_subcommand("up", "create a cluster: node namespaces, control plane, agents, CNI");
   up->add_option("--name", f->name, "cluster name (default netkube)");
-  up->add_option("--nodes", f->nodes, "number of nodes, the control plane included (default 1)");
+  f->nodes_option = up->add_option("--nodes", f->nodes, "number of nodes, the control plane included (default 1)");
   up->add_option("--network", f->network, "cross-node pod traffic: vxlan (default) or routed");
   up->add_option("--cni", f->cni, "netkube (default), bridge (the reference plugins) or none");
   up->add_option("--dns", f->dns, "netkube (default: the coredns Deployment, kube-dns Service) or none");

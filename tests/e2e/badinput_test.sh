@@ -64,6 +64,11 @@ expect_fail "  ... and not stored" "NotFound" kubectl get secret testsecret-tls
 printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bin"},"binaryData":{"b":"a==="}}' >"$T/binary.json"
 post "$CM" "$T/binary.json"
 expect_status "ConfigMap binaryData that is not base64: 400" 400 BadRequest
+# A pod without an image: only the real error (imagePullPolicy is defaulted first).
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: noimage}\nspec:\n  containers: [{name: c}]\n' >"$T/noimage.yaml"
+expect_fail "a pod without an image: image Required" 'spec.containers[0].image: Required value' \
+  kubectl create -f "$T/noimage.yaml"
+expect_not_contains "  ... and no imagePullPolicy error beside it" "$ERR" "imagePullPolicy"
 printf '"just a string"' >"$T/string.json"
 post "$CM" "$T/string.json"
 expect_status "JSON that is not an object: 400" 400 BadRequest

@@ -47,6 +47,8 @@ expect_fail "up: name too long" 'at most 12 characters' "$NETKUBE" up --name abc
 expect_fail "up: bad network" 'invalid --network "geneve"' "$NETKUBE" up --name "$A" --network geneve
 expect_fail "up: bad cni" 'invalid --cni "calico"' "$NETKUBE" up --name "$A" --cni calico
 expect_fail "up: too many nodes" 'do not fit in --pod-cidr' "$NETKUBE" up --name "$A" --nodes 3 --pod-cidr 10.244.0.0/23
+expect_fail "up: --nodes 0 is refused" 'invalid --nodes 0' "$NETKUBE" up --name "$A" --nodes 0
+expect_fail "up: --nodes -1 is refused" 'invalid --nodes -1' "$NETKUBE" up --name "$A" --nodes -1
 cat >"$E2E_DIR/bad.yaml" <<YAML
 name: $A
 nodes:
