@@ -183,6 +183,8 @@ run kubectl exec agn-client -c cont -- sh -c '/agnhost connect "$0:80" --timeout
 expect_eq "a shell script in the container finds /agnhost" "script-ok" "$OUT"
 run kubectl exec echo -- test -x /usr/local/bin/echoserver
 expect_eq "echoserver's program path exists in its container" 0 "$RC"
+run kubectl -n kube-system exec deploy/coredns -- test -x /coredns
+expect_eq "the coredns image has /coredns" 0 "$RC"
 run kubectl exec multi-container -c app -- test -e /agnhost
 expect_eq "/agnhost only in agnhost containers" 1 "$RC"
 [[ ! -e /agnhost && ! -e /usr/local/bin/echoserver ]] && pass "program files never reach the machine" ||
