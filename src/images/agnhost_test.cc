@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "images/agnhost_internal.h"
+
 namespace netkube::images {
 namespace {
 
@@ -109,6 +111,22 @@ TEST(NetexecUdpTest, Commands) {
   EXPECT_EQ(NetexecUdpReply("clientip", c, "h"), "10.0.0.1:999");
   EXPECT_EQ(NetexecUdpReply("bogus", c, "h"), "");
   EXPECT_EQ(RemoteAddr(ConnInfo{"fd00::1", 80, "", 0}), "[fd00::1]:80");
+}
+
+// agnhost connect's failures that need no network: upstream's stderr text.
+TEST(ConnectTest, ArgumentErrors) {
+  auto stderr_of = [](const std::vector<std::string>& args) {
+    ::testing::internal::CaptureStderr();
+    int rc = RunConnect(args);
+    std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(rc, 1);
+    return err;
+  };
+  EXPECT_EQ(stderr_of({"--protocol=quic", "10.0.0.1:80"}), "Unsupported protocol\nquic");
+  EXPECT_EQ(stderr_of({"--protocol=tcp", "10.0.0.1"}), "UNKNOWN: address 10.0.0.1: missing port in address\n");
+  EXPECT_EQ(stderr_of({"--protocol=udp", "10.0.0.1"}), "UNKNOWN: address 10.0.0.1: missing port in address\n");
+  EXPECT_EQ(stderr_of({"--timeout=1s"}).rfind("UNKNOWN: usage: connect", 0), 0u);
+  EXPECT_EQ(stderr_of({"--protocol=sctp", "10.0.0.1:80"}).rfind("UNKNOWN: ", 0), 0u);
 }
 
 TEST(ResolvConfTest, Values) {
