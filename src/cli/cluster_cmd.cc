@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cluster/config.h"
+#include "cluster/current.h"
 #include "cluster/lifecycle.h"
 #include "cluster/state.h"
 
@@ -60,6 +61,14 @@ int RunUp(UpFlags& f) {
 
 }  // namespace
 
+std::string ClusterName(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::string note;
+  std::string name = cluster::DefaultClusterName(&note);
+  if (!note.empty()) std::fprintf(stderr, "netkube: %s\n", note.c_str());
+  return name;
+}
+
 void AddClusterCommands(CLI::App& app, int* rc) {
   auto f = std::make_shared<UpFlags>();
   auto* up = app.add_subcommand("up", "create a cluster: node namespaces, control plane, agents, CNI");
@@ -82,22 +91,22 @@ void AddClusterCommands(CLI::App& app, int* rc) {
   up->add_option("--wait", f->wait_seconds, "seconds to wait for Ready nodes (default 300)");
   up->callback([f, rc] { *rc = RunUp(*f); });
 
-  auto down_name = std::make_shared<std::string>("netkube");
+  auto down_name = std::make_shared<std::string>();
   auto* down = app.add_subcommand("down", "delete a cluster and everything it made");
-  down->add_option("--name", *down_name, "cluster name")->capture_default_str();
-  down->callback([down_name, rc] { *rc = cluster::Down(*down_name); });
+  down->add_option("--name", *down_name, kNameHelp);
+  down->callback([down_name, rc] { *rc = cluster::Down(ClusterName(*down_name)); });
 
   app.add_subcommand("status", "list clusters")->callback([rc] { *rc = cluster::PrintStatus(); });
 
-  auto ip_name = std::make_shared<std::string>("netkube");
+  auto ip_name = std::make_shared<std::string>();
   auto* ip = app.add_subcommand("ip", "print the control-plane node's IP");
-  ip->add_option("--name", *ip_name, "cluster name")->capture_default_str();
-  ip->callback([ip_name, rc] { *rc = cluster::PrintIp(*ip_name); });
+  ip->add_option("--name", *ip_name, kNameHelp);
+  ip->callback([ip_name, rc] { *rc = cluster::PrintIp(ClusterName(*ip_name)); });
 
-  auto kc_name = std::make_shared<std::string>("netkube");
+  auto kc_name = std::make_shared<std::string>();
   auto* kc = app.add_subcommand("kubeconfig", "print a cluster's kubeconfig");
-  kc->add_option("--name", *kc_name, "cluster name")->capture_default_str();
-  kc->callback([kc_name, rc] { *rc = cluster::PrintKubeconfig(*kc_name); });
+  kc->add_option("--name", *kc_name, kNameHelp);
+  kc->callback([kc_name, rc] { *rc = cluster::PrintKubeconfig(ClusterName(*kc_name)); });
 
   auto dir = std::make_shared<std::string>();
   auto* sup = app.add_subcommand("supervise", "(internal) run a cluster's processes");

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace netkube::cli {
 
 void AddClusterCommands(CLI::App& app, int* rc);  // up, down, status, kubeconfig, ip (cluster_cmd.cc)
@@ -16,6 +18,12 @@ void AddIngressCommand(CLI::App& app, int* rc);   // ingress: the ingress contro
 void AddServiceCommand(CLI::App& app, int* rc);   // service NAME --url (service_cmd.cc)
 void AddImageCommands(CLI::App& app, int* rc);    // the built-in images' programs (image_cmd.cc)
 void AddVersionCommand(CLI::App& app, int* rc);   // version (main.cc)
+
+// The cluster a command means: `flag` (its --name) when given, else the
+// cluster of kubectl's current context (cluster/current.h), saying on stderr
+// which one it took when that was not obvious.
+std::string ClusterName(const std::string& flag);
+inline constexpr char kNameHelp[] = "cluster name (default: the current kubectl context's netkube cluster, else netkube)";
 
 // Blocks SIGTERM and SIGINT in the calling thread (call before starting any
 // thread, so every thread inherits the mask) and ignores SIGPIPE. WaitForStop

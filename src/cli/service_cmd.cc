@@ -26,7 +26,7 @@ namespace {
 using client::Json;
 
 struct ServiceFlags {
-  std::string service, ns = "default", cluster = "netkube", kubeconfig;
+  std::string service, ns = "default", cluster, kubeconfig;  // cluster "" = ClusterName's default
   bool url = false;
 };
 
@@ -80,9 +80,10 @@ int RunService(const ServiceFlags& f) {
   std::string kubeconfig = f.kubeconfig;
   std::string node_ip;
   if (kubeconfig.empty()) {
-    std::string dir = cluster::StateDir() + "/clusters/" + f.cluster;
+    std::string name = ClusterName(f.cluster);
+    std::string dir = cluster::StateDir() + "/clusters/" + name;
     auto plan = cluster::LoadPlan(dir);
-    if (!plan.ok()) return Fail("no cluster named \"" + f.cluster + "\"");
+    if (!plan.ok()) return Fail("no cluster named \"" + name + "\"");
     node_ip = plan->control_plane().ip;
     kubeconfig = cluster::UserKubeconfigPath(dir);
   }
@@ -108,7 +109,7 @@ void AddServiceCommand(CLI::App& app, int* rc) {
   auto* cmd = app.add_subcommand("service", "print the URLs that reach a NodePort or LoadBalancer Service from the host");
   cmd->add_option("service", f->service, "the Service's name")->required();
   cmd->add_option("-n,--namespace", f->ns, "the Service's namespace")->capture_default_str();
-  cmd->add_option("--name", f->cluster, "cluster name")->capture_default_str();
+  cmd->add_option("--name", f->cluster, kNameHelp);
   cmd->add_option("--kubeconfig", f->kubeconfig, "use this kubeconfig instead of the named cluster's");
   cmd->add_flag("--url", f->url, "print the URLs (the only mode: netkube opens no browser)");
   cmd->callback([f, rc] { *rc = RunService(*f); });

@@ -130,6 +130,11 @@ expect_eq "first cluster still answers" "$A-control-plane $A-worker" \
   "$(jp --context "netkube-$A" get nodes -o jsonpath='{.items[*].metadata.name}')"
 status=$("$NETKUBE" status 2>&1)
 expect_match "status lists both" "$status" "$A .*running.*"$'\n'"$B .*running"
+# Without --name: the cluster of kubectl's current context (minikube's current profile).
+expect_eq "netkube ip without --name: the current context's cluster" "172.19.0.2" "$("$NETKUBE" ip 2>/dev/null)"
+kubectl config use-context "netkube-$A" >/dev/null
+expect_eq "  ... follows kubectl config use-context" "172.18.0.2" "$("$NETKUBE" ip 2>/dev/null)"
+kubectl config use-context "netkube-$B" >/dev/null
 
 # --- down --------------------------------------------------------------------
 expect_ok "down first" "$NETKUBE" down --name "$A"
