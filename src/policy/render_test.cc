@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "nft/diff.h"
 #include "nft/nftnl_translate.h"
 #include "nft/render.h"
 
@@ -55,6 +56,7 @@ constexpr char kGolden[] = R"(add table inet netkube-policy
 delete table inet netkube-policy
 add table inet netkube-policy
 add set inet netkube-policy cidrs-a05519249a0c6945 { type ipv4_addr; flags interval; }
+add map inet netkube-policy egress-named-ports { type ipv4_addr . ipv4_addr . inet_proto . inet_service : verdict; }
 add map inet netkube-policy egress-pods { type ipv4_addr : verdict; }
 add map inet netkube-policy ingress-pods { type ipv4_addr : verdict; }
 add set inet netkube-policy pods-ea21d94447166bfa { type ipv4_addr; }
@@ -63,10 +65,8 @@ add chain inet netkube-policy forward { type filter hook forward priority 0; pol
 add chain inet netkube-policy ingress-x/a
 add chain inet netkube-policy output { type filter hook output priority 0; policy accept; }
 add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 return
+add rule inet netkube-policy egress-x/a ip saddr . ip daddr . meta l4proto . th dport vmap @egress-named-ports
 add rule inet netkube-policy egress-x/a meta l4proto udp return
-add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 tcp dport 8080 return
-add rule inet netkube-policy egress-x/a ip daddr 10.1.2.2 tcp dport 8080 return
-add rule inet netkube-policy egress-x/a ip daddr 10.1.2.3 tcp dport 9090 return
 add rule inet netkube-policy egress-x/a counter drop
 add rule inet netkube-policy forward ct state established,related accept
 add rule inet netkube-policy forward ip saddr vmap @egress-pods
@@ -77,6 +77,7 @@ add rule inet netkube-policy ingress-x/a ip saddr @pods-ea21d94447166bfa tcp dpo
 add rule inet netkube-policy ingress-x/a counter drop
 add rule inet netkube-policy output counter accept
 add element inet netkube-policy cidrs-a05519249a0c6945 { 10.2.0.0/24, 10.2.128.0/17, 10.2.16.0/20, 10.2.2.0/23, 10.2.32.0/19, 10.2.4.0/22, 10.2.64.0/18, 10.2.8.0/21 }
+add element inet netkube-policy egress-named-ports { 10.1.1.1 . 10.1.1.1 . tcp . 8080 : return, 10.1.1.1 . 10.1.2.2 . tcp . 8080 : return, 10.1.1.1 . 10.1.2.3 . tcp . 9090 : return }
 add element inet netkube-policy egress-pods { 10.1.1.1 : jump egress-x/a }
 add element inet netkube-policy ingress-pods { 10.1.1.1 : jump ingress-x/a }
 add element inet netkube-policy pods-ea21d94447166bfa { 10.1.2.2, 10.1.2.3 }
@@ -106,14 +107,58 @@ TEST(RenderTest, RulesAreTranslatorShapes) {
     }
   }
   EXPECT_EQ(ranges, 1);
+  // The named-ports map's elements encode too (interval sets do not yet).
+  const nft::Set& named = t->sets.at("egress-named-ports");
+  StatusOr<nft::nftnl::KeyType> type = nft::nftnl::ParseKeyType(named.key_type);
+  ASSERT_TRUE(type.ok());
+  EXPECT_EQ(named.elements.size(), 3u);
+  for (const auto& [key, verdict] : named.elements) {
+    EXPECT_TRUE(nft::nftnl::EncodeKey(*type, key).ok()) << key;
+    EXPECT_TRUE(nft::nftnl::ParseVerdict(verdict).ok()) << verdict;
+  }
 }
 
 TEST(RenderTest, EmptyPlanIsTheBaseChainsOnly) {
   StatusOr<nft::Table> t = Render(PolicyPlan{});
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->chains.size(), 2u);
-  EXPECT_EQ(t->sets.size(), 2u);
+  EXPECT_EQ(t->sets.size(), 3u);  // ingress-pods, egress-pods, egress-named-ports
   EXPECT_TRUE(t->sets.at("ingress-pods").elements.empty());
+}
+
+
+// Churn is cheap: a relabelled pod is set elements only, never a rule.
+TEST(RenderTest, RelabelIsSetElementsOnly) {
+  Snapshot s = SmallWorld();
+  StatusOr<nft::Table> before = Render(Compile(s, "n1"));
+  s.namespaces[1].labels.erase("team");  // y/b and y/c leave the team=blue peer
+  StatusOr<nft::Table> after = Render(Compile(s, "n1"));
+  ASSERT_TRUE(before.ok() && after.ok());
+  nft::Delta d = nft::Diff(*before, *after);
+  EXPECT_FALSE(d.full_replace);
+  EXPECT_TRUE(d.add_chains.empty() && d.refill_chains.empty() && d.delete_chains.empty());
+  EXPECT_TRUE(d.add_sets.empty() && d.delete_sets.empty());
+  ASSERT_EQ(d.set_changes.size(), 1u);
+  EXPECT_EQ(d.set_changes[0].remove, (std::vector<std::string>{"10.1.2.2", "10.1.2.3"}));
+}
+
+// A new local pod that a policy selects: its chains and map elements, plus
+// the peer sets it joins; no other chain changes.
+TEST(RenderTest, NewSelectedPodTouchesOnlyItsOwnChains) {
+  Snapshot s = SmallWorld();
+  StatusOr<nft::Table> before = Render(Compile(s, "n1"));
+  PodInfo d = s.pods[0];
+  d.name = "d";
+  d.uid = "d";
+  d.ips = {"10.1.1.4"};
+  s.pods.push_back(d);
+  StatusOr<nft::Table> after = Render(Compile(s, "n1"));
+  ASSERT_TRUE(before.ok() && after.ok());
+  nft::Delta delta = nft::Diff(*before, *after);
+  EXPECT_EQ(delta.add_chains, (std::vector<std::string>{"egress-x/d", "ingress-x/d"}));
+  EXPECT_TRUE(delta.refill_chains.empty()) << delta.refill_chains[0];
+  EXPECT_TRUE(delta.delete_chains.empty());
+  EXPECT_EQ(delta.set_changes.size(), 3u);  // egress-pods, ingress-pods, egress-named-ports
 }
 
 }  // namespace
