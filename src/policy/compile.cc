@@ -125,6 +125,23 @@ class Compiler {
     return out;
   }
 
+  // An egress named port over a peer: one exact allowance per pod of the
+  // peer whose container ports name it. Cached: every local pod a policy
+  // selects shares the answer.
+  const std::vector<Allow>& EgressNamedPort(const std::string& policy_ns, const Peer* peer, const PortSpec& port) {
+    std::string key = (peer == nullptr ? std::string("any")
+                       : peer->ip_block ? CidrSetName(*peer->ip_block)
+                                        : PodSetName(policy_ns, *peer)) +
+                      "|" + ProtocolName(port.protocol) + "|" + port.port_name;
+    auto [it, inserted] = named_port_cache_.try_emplace(key);
+    if (inserted) {
+      for (const Member* m : PeerMembers(policy_ns, peer)) {
+        if (auto cp = Resolve(*m->pod, port)) it->second.push_back(Allow{"", m->ip, cp->protocol, cp->port, cp->port});
+      }
+    }
+    return it->second;
+  }
+
   static std::optional<ContainerPort> Resolve(const PodInfo& pod, const PortSpec& spec) {
     auto it = pod.named_ports.find(spec.port_name);
     if (it == pod.named_ports.end() || it->second.protocol != spec.protocol) return std::nullopt;
@@ -155,11 +172,8 @@ class Compiler {
               pp.allows.push_back(Allow{set(), "", cp->protocol, cp->port, cp->port});
             }
           } else {
-            for (const Member* m : PeerMembers(policy.ns, peer)) {
-              if (auto cp = Resolve(*m->pod, port)) {
-                pp.allows.push_back(Allow{"", m->ip, cp->protocol, cp->port, cp->port});
-              }
-            }
+            const std::vector<Allow>& exact = EgressNamedPort(policy.ns, peer, port);
+            pp.allows.insert(pp.allows.end(), exact.begin(), exact.end());
           }
         } else if (port.port) {
           int hi = port.end_port && *port.end_port >= *port.port ? *port.end_port : *port.port;
@@ -175,6 +189,7 @@ class Compiler {
   const std::string& node_;
   std::map<std::string, Labels> ns_labels_;
   std::vector<Member> members_;
+  std::map<std::string, std::vector<Allow>> named_port_cache_;
   PolicyPlan plan_;
 };
 

@@ -99,6 +99,8 @@ struct ContainerPort {
   Protocol protocol = Protocol::kTcp;
 };
 
+// The agent leaves out pods in phase Succeeded or Failed: their IPs may
+// already belong to new pods.
 struct PodInfo {
   std::string ns;
   std::string name;
