@@ -125,21 +125,23 @@ class Compiler {
     return out;
   }
 
-  // An egress named port over a peer: one exact allowance per pod of the
-  // peer whose container ports name it. Cached: every local pod a policy
-  // selects shares the answer.
-  const std::vector<Allow>& EgressNamedPort(const std::string& policy_ns, const Peer* peer, const PortSpec& port) {
+  // An egress named port over a peer: the set of exact targets (each pod of
+  // the peer whose container ports name it), created on first use and
+  // shared by every local pod that uses the same peer and port.
+  std::string EgressNamedPortSet(const std::string& policy_ns, const Peer* peer, const PortSpec& port) {
     std::string key = (peer == nullptr ? std::string("any")
                        : peer->ip_block ? CidrSetName(*peer->ip_block)
                                         : PodSetName(policy_ns, *peer)) +
                       "|" + ProtocolName(port.protocol) + "|" + port.port_name;
-    auto [it, inserted] = named_port_cache_.try_emplace(key);
+    std::string name = "named-" + Hash16(key);
+    auto [it, inserted] = plan_.named_port_sets.try_emplace(name);
     if (inserted) {
       for (const Member* m : PeerMembers(policy_ns, peer)) {
-        if (auto cp = Resolve(*m->pod, port)) it->second.push_back(Allow{"", m->ip, cp->protocol, cp->port, cp->port});
+        if (auto cp = Resolve(*m->pod, port)) it->second.push_back({m->ip, cp->protocol, cp->port});
       }
+      std::sort(it->second.begin(), it->second.end());
     }
-    return it->second;
+    return name;
   }
 
   static std::optional<ContainerPort> Resolve(const PodInfo& pod, const PortSpec& spec) {
@@ -162,24 +164,23 @@ class Compiler {
         return *set_name;
       };
       if (rule.ports.empty()) {
-        pp.allows.push_back(Allow{set(), "", std::nullopt, 0, 0});
+        pp.allows.push_back(Allow{set(), std::nullopt, 0, 0});
         continue;
       }
       for (const PortSpec& port : rule.ports) {
         if (!port.port_name.empty()) {
           if (ingress) {
             if (auto cp = Resolve(*local.pod, port)) {
-              pp.allows.push_back(Allow{set(), "", cp->protocol, cp->port, cp->port});
+              pp.allows.push_back(Allow{set(), cp->protocol, cp->port, cp->port});
             }
           } else {
-            const std::vector<Allow>& exact = EgressNamedPort(policy.ns, peer, port);
-            pp.allows.insert(pp.allows.end(), exact.begin(), exact.end());
+            pp.allows.push_back(Allow{EgressNamedPortSet(policy.ns, peer, port), std::nullopt, 0, 0});
           }
         } else if (port.port) {
           int hi = port.end_port && *port.end_port >= *port.port ? *port.end_port : *port.port;
-          pp.allows.push_back(Allow{set(), "", port.protocol, *port.port, hi});
+          pp.allows.push_back(Allow{set(), port.protocol, *port.port, hi});
         } else {
-          pp.allows.push_back(Allow{set(), "", port.protocol, 0, 0});
+          pp.allows.push_back(Allow{set(), port.protocol, 0, 0});
         }
       }
     }
@@ -189,7 +190,6 @@ class Compiler {
   const std::string& node_;
   std::map<std::string, Labels> ns_labels_;
   std::vector<Member> members_;
-  std::map<std::string, std::vector<Allow>> named_port_cache_;
   PolicyPlan plan_;
 };
 

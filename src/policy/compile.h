@@ -8,8 +8,9 @@
 //     starts, stops or changes labels changes set elements only;
 //   - every distinct ipBlock is one named interval set (cidr minus except);
 //   - named ports are resolved per destination pod: on the local pod for
-//     ingress rules, on each pod of the peer for egress rules (then the
-//     allowance is an exact destination ip . protocol . port);
+//     ingress rules (a numeric allowance), on each pod of the peer for egress
+//     rules: one named set of exact ip . protocol . port targets per distinct
+//     (peer, named port), shared by every local pod that uses it;
 //   - isolation is per local pod IP (a verdict-map element when rendered).
 //
 // Semantics (INGRESS-POLICY-NOTES checklist): a pod is isolated in a
@@ -32,13 +33,20 @@
 
 namespace netkube::policy {
 
+// One destination an egress named port resolves to.
+struct NamedPortTarget {
+  std::string ip;
+  Protocol protocol = Protocol::kTcp;
+  int port = 0;
+  auto operator<=>(const NamedPortTarget&) const = default;
+};
+
 // One allowance: traffic matching it passes this direction's check.
 struct Allow {
   // The remote side: "" = any address; else a set name in pod_sets or
-  // cidr_sets. Ignored when remote_ip is set.
+  // cidr_sets, or (egress named ports) in named_port_sets, which then also
+  // fixes protocol and port per destination.
   std::string peer_set;
-  // Egress named ports: the one destination address this allowance is for.
-  std::string remote_ip;
   std::optional<Protocol> protocol;  // nullopt: every protocol, every port
   int port_lo = 0;                   // 0: every port of protocol
   int port_hi = 0;                   // inclusive; == port_lo for one port
@@ -59,6 +67,8 @@ struct PolicyPlan {
   std::map<std::string, std::vector<std::string>> pod_sets;
   // Set name -> sorted CIDRs ("cidrs-<hash>").
   std::map<std::string, std::vector<std::string>> cidr_sets;
+  // Set name -> sorted targets ("named-<hash>"): egress named ports.
+  std::map<std::string, std::vector<NamedPortTarget>> named_port_sets;
   // Local pod IP -> its allowances, only for pods isolated in that direction.
   std::map<std::string, PodPolicy> ingress;
   std::map<std::string, PodPolicy> egress;

@@ -6,11 +6,13 @@ namespace netkube::policy {
 
 bool AllowMatches(const PolicyPlan& plan, const Allow& allow, const std::string& remote, Protocol proto,
                   int port) {
+  if (auto it = plan.named_port_sets.find(allow.peer_set); it != plan.named_port_sets.end()) {
+    return std::binary_search(it->second.begin(), it->second.end(), NamedPortTarget{remote, proto, port});
+  }
   if (allow.protocol) {
     if (*allow.protocol != proto) return false;
     if (allow.port_lo != 0 && (port < allow.port_lo || port > allow.port_hi)) return false;
   }
-  if (!allow.remote_ip.empty()) return allow.remote_ip == remote;
   if (allow.peer_set.empty()) return true;
   if (auto it = plan.pod_sets.find(allow.peer_set); it != plan.pod_sets.end()) {
     return std::binary_search(it->second.begin(), it->second.end(), remote);

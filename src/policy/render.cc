@@ -7,17 +7,17 @@ namespace {
 
 constexpr char kIngressMap[] = "ingress-pods";
 constexpr char kEgressMap[] = "egress-pods";
-constexpr char kNamedPortsMap[] = "egress-named-ports";
-constexpr char kNamedPortsKey[] = "ip saddr . ip daddr . meta l4proto . th dport";
+constexpr char kNamedPortsKey[] = "ip daddr . meta l4proto . th dport";
 
 // One Allow as a rule. `ingress`: the remote side is the source.
 StatusOr<std::string> AllowRule(const PolicyPlan& plan, const Allow& a, bool ingress) {
   nft::RuleBuilder b;
   std::string remote_match;  // for the hand-written range form below
-  if (!a.remote_ip.empty()) {
-    ingress ? b.SaddrIs(a.remote_ip) : b.DaddrIs(a.remote_ip);
-    remote_match = std::string(ingress ? "ip saddr " : "ip daddr ") + a.remote_ip;
-  } else if (!a.peer_set.empty()) {
+  if (plan.named_port_sets.count(a.peer_set)) {
+    // Egress named ports: a verdict map of exact targets, "return" each.
+    return b.VmapLookup(kNamedPortsKey, a.peer_set).Build();
+  }
+  if (!a.peer_set.empty()) {
     ingress ? b.SaddrInSet(a.peer_set) : b.DaddrInSet(a.peer_set);
     remote_match = std::string(ingress ? "ip saddr @" : "ip daddr @") + a.peer_set;
   }
@@ -50,19 +50,7 @@ Status AddPodChain(nft::Table& t, const PolicyPlan& plan, const PodPolicy& pod, 
   StatusOr<std::string> rule = self.Build();
   if (!rule.ok()) return rule.status();
   chain.rules.push_back(*rule);
-  if (!ingress) {
-    // Egress named ports: exact destinations in one shared map, so a
-    // destination pod that comes, goes or renames a port is an element.
-    StatusOr<std::string> lookup = nft::RuleBuilder().VmapLookup(kNamedPortsKey, kNamedPortsMap).Build();
-    if (!lookup.ok()) return lookup.status();
-    chain.rules.push_back(*lookup);
-  }
   for (const Allow& a : pod.allows) {
-    if (!a.remote_ip.empty() && a.protocol && a.port_lo != 0 && a.port_lo == a.port_hi) {
-      t.sets.at(kNamedPortsMap).elements[pod.ip + " . " + a.remote_ip + " . " + ProtocolName(*a.protocol) +
-                                         " . " + std::to_string(a.port_lo)] = "return";
-      continue;
-    }
     StatusOr<std::string> r = AllowRule(plan, a, ingress);
     if (!r.ok()) return r.status();
     chain.rules.push_back(*r);
@@ -99,10 +87,15 @@ StatusOr<nft::Table> Render(const PolicyPlan& plan, const std::string& table_nam
 
   t.AddSet(kIngressMap, "ipv4_addr", "verdict");
   t.AddSet(kEgressMap, "ipv4_addr", "verdict");
-  t.AddSet(kNamedPortsMap, "ipv4_addr . ipv4_addr . inet_proto . inet_service", "verdict");
   for (const auto& [name, ips] : plan.pod_sets) {
     nft::Set& s = t.AddSet(name, "ipv4_addr");
     for (const std::string& ip : ips) s.elements[ip] = "";
+  }
+  for (const auto& [name, targets] : plan.named_port_sets) {
+    nft::Set& s = t.AddSet(name, "ipv4_addr . inet_proto . inet_service", "verdict");
+    for (const NamedPortTarget& x : targets) {
+      s.elements[x.ip + " . " + ProtocolName(x.protocol) + " . " + std::to_string(x.port)] = "return";
+    }
   }
   for (const auto& [name, cidrs] : plan.cidr_sets) {
     nft::Set& s = t.AddSet(name, "ipv4_addr");

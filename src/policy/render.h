@@ -13,16 +13,17 @@
 //                                                node itself and hostNetwork
 //                                                pods) is always allowed
 //   chain egress-NS/NAME    ip daddr POD return;
-//                           ip saddr . ip daddr . meta l4proto . th dport
-//                             vmap @egress-named-ports   (named ports);
-//                           one rule per other Allow with verdict "return"
-//                           (go on to the ingress check); counter drop
+//                           one rule per Allow with verdict "return" (go on
+//                           to the ingress check); counter drop. An egress
+//                           named port is "ip daddr . meta l4proto . th
+//                           dport vmap @named-HASH" (its elements return)
 //   chain ingress-NS/NAME   ip saddr POD accept; one rule per Allow with
 //                           verdict "accept"; counter drop
 //   map egress-pods / ingress-pods   ipv4_addr : verdict (one element per
 //                                    isolated local pod IP)
-//   map egress-named-ports   POD . DST . PROTO . PORT : return — egress
-//                            named ports resolved on each destination pod
+//   map named-HASH   ipv4_addr . inet_proto . inet_service : verdict, one
+//                    per distinct (peer, egress named port): every
+//                    destination pod's resolved ip . proto . port : return
 //   set pods-HASH    ipv4_addr, members of one selector peer
 //   set cidrs-HASH   ipv4_addr, flags interval: one ipBlock minus except
 //

@@ -56,17 +56,17 @@ constexpr char kGolden[] = R"(add table inet netkube-policy
 delete table inet netkube-policy
 add table inet netkube-policy
 add set inet netkube-policy cidrs-a05519249a0c6945 { type ipv4_addr; flags interval; }
-add map inet netkube-policy egress-named-ports { type ipv4_addr . ipv4_addr . inet_proto . inet_service : verdict; }
 add map inet netkube-policy egress-pods { type ipv4_addr : verdict; }
 add map inet netkube-policy ingress-pods { type ipv4_addr : verdict; }
+add map inet netkube-policy named-459107c64baca67a { type ipv4_addr . inet_proto . inet_service : verdict; }
 add set inet netkube-policy pods-ea21d94447166bfa { type ipv4_addr; }
 add chain inet netkube-policy egress-x/a
 add chain inet netkube-policy forward { type filter hook forward priority 0; policy accept; }
 add chain inet netkube-policy ingress-x/a
 add chain inet netkube-policy output { type filter hook output priority 0; policy accept; }
 add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 return
-add rule inet netkube-policy egress-x/a ip saddr . ip daddr . meta l4proto . th dport vmap @egress-named-ports
 add rule inet netkube-policy egress-x/a meta l4proto udp return
+add rule inet netkube-policy egress-x/a ip daddr . meta l4proto . th dport vmap @named-459107c64baca67a
 add rule inet netkube-policy egress-x/a counter drop
 add rule inet netkube-policy forward ct state established,related accept
 add rule inet netkube-policy forward ip saddr vmap @egress-pods
@@ -77,9 +77,9 @@ add rule inet netkube-policy ingress-x/a ip saddr @pods-ea21d94447166bfa tcp dpo
 add rule inet netkube-policy ingress-x/a counter drop
 add rule inet netkube-policy output counter accept
 add element inet netkube-policy cidrs-a05519249a0c6945 { 10.2.0.0/24, 10.2.128.0/17, 10.2.16.0/20, 10.2.2.0/23, 10.2.32.0/19, 10.2.4.0/22, 10.2.64.0/18, 10.2.8.0/21 }
-add element inet netkube-policy egress-named-ports { 10.1.1.1 . 10.1.1.1 . tcp . 8080 : return, 10.1.1.1 . 10.1.2.2 . tcp . 8080 : return, 10.1.1.1 . 10.1.2.3 . tcp . 9090 : return }
 add element inet netkube-policy egress-pods { 10.1.1.1 : jump egress-x/a }
 add element inet netkube-policy ingress-pods { 10.1.1.1 : jump ingress-x/a }
+add element inet netkube-policy named-459107c64baca67a { 10.1.1.1 . tcp . 8080 : return, 10.1.2.2 . tcp . 8080 : return, 10.1.2.3 . tcp . 9090 : return }
 add element inet netkube-policy pods-ea21d94447166bfa { 10.1.2.2, 10.1.2.3 }
 )";
 
@@ -107,22 +107,26 @@ TEST(RenderTest, RulesAreTranslatorShapes) {
     }
   }
   EXPECT_EQ(ranges, 1);
-  // The named-ports map's elements encode too (interval sets do not yet).
-  const nft::Set& named = t->sets.at("egress-named-ports");
-  StatusOr<nft::nftnl::KeyType> type = nft::nftnl::ParseKeyType(named.key_type);
-  ASSERT_TRUE(type.ok());
-  EXPECT_EQ(named.elements.size(), 3u);
-  for (const auto& [key, verdict] : named.elements) {
-    EXPECT_TRUE(nft::nftnl::EncodeKey(*type, key).ok()) << key;
-    EXPECT_TRUE(nft::nftnl::ParseVerdict(verdict).ok()) << verdict;
+  // The named-port maps' elements encode too (interval sets do not yet).
+  int named = 0;
+  for (const auto& [name, set] : t->sets) {
+    if (name.rfind("named-", 0) != 0) continue;
+    StatusOr<nft::nftnl::KeyType> type = nft::nftnl::ParseKeyType(set.key_type);
+    ASSERT_TRUE(type.ok());
+    for (const auto& [key, verdict] : set.elements) {
+      ++named;
+      EXPECT_TRUE(nft::nftnl::EncodeKey(*type, key).ok()) << key;
+      EXPECT_TRUE(nft::nftnl::ParseVerdict(verdict).ok()) << verdict;
+    }
   }
+  EXPECT_EQ(named, 3);
 }
 
 TEST(RenderTest, EmptyPlanIsTheBaseChainsOnly) {
   StatusOr<nft::Table> t = Render(PolicyPlan{});
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->chains.size(), 2u);
-  EXPECT_EQ(t->sets.size(), 3u);  // ingress-pods, egress-pods, egress-named-ports
+  EXPECT_EQ(t->sets.size(), 2u);  // ingress-pods, egress-pods
   EXPECT_TRUE(t->sets.at("ingress-pods").elements.empty());
 }
 
@@ -158,7 +162,7 @@ TEST(RenderTest, NewSelectedPodTouchesOnlyItsOwnChains) {
   EXPECT_EQ(delta.add_chains, (std::vector<std::string>{"egress-x/d", "ingress-x/d"}));
   EXPECT_TRUE(delta.refill_chains.empty()) << delta.refill_chains[0];
   EXPECT_TRUE(delta.delete_chains.empty());
-  EXPECT_EQ(delta.set_changes.size(), 3u);  // egress-pods, ingress-pods, egress-named-ports
+  EXPECT_EQ(delta.set_changes.size(), 3u);  // egress-pods, ingress-pods, the named-port map
 }
 
 }  // namespace
