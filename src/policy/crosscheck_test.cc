@@ -8,6 +8,7 @@
 
 #include "policy/compile.h"
 #include "policy/judge.h"
+#include "policy/render.h"
 
 namespace netkube::policy {
 namespace {
@@ -181,6 +182,10 @@ TEST(CrossCheckTest, RandomWorldsAgreeWithTheTruthModel) {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     Snapshot s = WorldGen(seed).World();
     std::map<std::string, PolicyPlan> plans = {{"n1", Compile(s, "n1")}, {"n2", Compile(s, "n2")}};
+    for (const auto& [node, plan] : plans) {
+      StatusOr<nft::Table> table = Render(plan);  // Validate()s names, specs and jump targets
+      ASSERT_TRUE(table.ok()) << "seed " << seed << " " << node << ": " << table.status().ToString();
+    }
     bool denied = false;
     for (const PodInfo& src : s.pods) {
       for (const PodInfo& dst : s.pods) {
