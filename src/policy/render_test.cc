@@ -165,5 +165,28 @@ TEST(RenderTest, NewSelectedPodTouchesOnlyItsOwnChains) {
   EXPECT_EQ(delta.set_changes.size(), 3u);  // egress-pods, ingress-pods, the named-port map
 }
 
+
+// A policy added: only the chains of the pods it selects are refilled.
+TEST(RenderTest, NewPolicyRefillsOnlyTheSelectedPodsChains) {
+  Snapshot s = SmallWorld();
+  PodInfo d = s.pods[0];
+  d.name = "d";
+  d.ips = {"10.1.1.4"};
+  d.labels = {{"pod", "d"}};
+  s.pods.push_back(d);
+  StatusOr<nft::Table> before = Render(Compile(s, "n1"));
+  PolicyInfo more;
+  more.ns = "x";
+  more.name = "more";
+  more.pod_selector = {{{"pod", "a"}}, {}};
+  more.ingress = {PolicyRule{{PortSpec{Protocol::kSctp, 9, "", std::nullopt}}, {}}};
+  s.policies.push_back(more);
+  StatusOr<nft::Table> after = Render(Compile(s, "n1"));
+  ASSERT_TRUE(before.ok() && after.ok());
+  nft::Delta delta = nft::Diff(*before, *after);
+  EXPECT_EQ(delta.refill_chains, std::vector<std::string>{"ingress-x/a"});
+  EXPECT_TRUE(delta.add_chains.empty() && delta.delete_chains.empty() && delta.set_changes.empty());
+}
+
 }  // namespace
 }  // namespace netkube::policy
