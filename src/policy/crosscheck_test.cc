@@ -157,7 +157,8 @@ class WorldGen {
   PolicyRule Rule(int nns) {
     PolicyRule r;
     for (int k = Pick(0, 2); k > 0; --k) {
-      switch (Pick(0, 6)) {
+      switch (Pick(0, 7)) {
+        case 7: r.ports.push_back({Protocol::kTcp, std::nullopt, "dns", std::nullopt}); break;  // wrong protocol
         case 0: r.ports.push_back({Protocol::kTcp, 80, "", std::nullopt}); break;
         case 1: r.ports.push_back({Protocol::kUdp, 53, "", std::nullopt}); break;
         case 2: r.ports.push_back({Protocol::kTcp, 80, "", 81}); break;
