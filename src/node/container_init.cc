@@ -107,6 +107,39 @@ bool WritePrograms(const std::string& root, const std::vector<images::ProgramFil
   return true;
 }
 
+// The machine's private places are not the container's: fresh, empty /root
+// and /home (no .bashrc, ssh keys or tool set-ups of the machine's users, and
+// not netkube's default state under /root/.netkube: every cluster's
+// certificates and volumes), and empty /etc/shadow and /etc/gshadow (emptied
+// in the overlay's private layer; the machine's files are untouched). The
+// directory of the running binary stays reachable where it is, read-only,
+// when it was under one of them: container programs run it.
+bool MaskPrivatePlaces(const std::string& root, std::string* err) {
+  for (const auto& [dir, mode] : {std::pair{"/root", "mode=0700"}, std::pair{"/home", "mode=0755"}}) {
+    struct stat st {};
+    if (stat((root + dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    if (mount("tmpfs", (root + dir).c_str(), "tmpfs", MS_NOSUID | MS_NODEV, mode) != 0) {
+      *err = Errno(std::string("mount tmpfs on ") + dir);
+      return false;
+    }
+  }
+  for (const char* f : {"/etc/shadow", "/etc/gshadow"}) {
+    int fd = open((root + f).c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) close(fd);
+  }
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0) return true;
+  std::string dir(exe, static_cast<size_t>(n));
+  dir = dir.substr(0, dir.rfind('/'));
+  if (dir.rfind("/root/", 0) != 0 && dir.rfind("/home/", 0) != 0) return true;
+  if (!MakeDirs(root + dir).ok()) {
+    *err = Errno("create " + dir + " in the container");
+    return false;
+  }
+  return BindMount(dir, root + dir, true, false, err);
+}
+
 // Builds the container's root under spec.fs_dir and pivots into it.
 bool BuildRoot(const ContainerSpec& spec, std::string* err) {
   const std::string& fs = spec.fs_dir;
@@ -133,6 +166,7 @@ bool BuildRoot(const ContainerSpec& spec, std::string* err) {
       return false;
     }
   }
+  if (!MaskPrivatePlaces(root, err)) return false;
   for (const Mount& m : spec.mounts) {
     std::string target = ResolveInRoot(root, m.target);
     if (!MakeMountPoint(m.source, target, m.tmpfs)) {

@@ -7,8 +7,12 @@
 // The filesystem view: the machine's root through an overlay whose upper layer
 // lives on a tmpfs private to this container (writes never reach the machine
 // and vanish when the container exits), a fresh /tmp and /run, the machine's
-// /proc, /sys and /dev, then the mounts in order (volumes, /etc/hosts,
-// /etc/resolv.conf, /etc/hostname) at their paths, and pivot_root into it.
+// /proc, /sys and /dev, fresh empty /root and /home and empty /etc/shadow and
+// /etc/gshadow (the machine's users' private files and netkube's state under
+// /root/.netkube are not the container's; the netkube binaries' directory
+// stays visible, read-only, if it lies under them), then the mounts in order
+// (volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname) at their paths, and
+// pivot_root into it.
 //
 // The image's programs (images::ProgramFiles: /agnhost, /coredns, ...) are
 // files of that root, as in the real image: before the mounts, each `programs`

@@ -133,6 +133,14 @@ run kubectl exec multi-container -c app -- sh -c "echo x > /etc/$MARK && mkdir -
 expect_eq "a container writes its own files" "x" "$OUT"
 [[ ! -e /etc/$MARK && ! -e /run/$MARK ]] && pass "container writes never reach the machine" ||
   fail "container writes never reach the machine" "/etc/$MARK or /run/$MARK exists on the machine"
+# The machine's private places are not the container's (issue 13, item 5).
+run kubectl exec multi-container -c app -- sh -c 'ls -A /root | wc -l; ls -A /home | wc -l; wc -c </etc/shadow'
+expect_eq "a container's /root and /home are empty, /etc/shadow too" "0 0 0" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ *$//')"
+# ... which means something only if the machine's own /root has files (a .bashrc, say).
+machine_root=$(ls -A /root | wc -l)
+if [[ $machine_root -gt 0 ]]; then pass "  ... while the machine's /root has $machine_root entries"
+else echo "note: the machine's /root is empty here, so the empty-/root check shows nothing"; fi
+[[ -s /etc/shadow ]] && pass "  ... the machine's /etc/shadow is untouched" || fail "the machine's /etc/shadow is untouched" "it is empty"
 run timeout 60 kubectl run tmp --image=busybox --restart=Never -it --rm -- wget "$ECHO_IP:8080" --timeout=5 --tries=1 -O-
 expect_contains "run -it --rm prints the echoserver answer" "$OUT" "Hostname: echo"
 wait_for "tmp deleted" 100 bash -c "! kubectl get pod tmp >/dev/null 2>&1"
