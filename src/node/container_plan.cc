@@ -211,7 +211,7 @@ StatusOr<ContainerSpec> Agent::Impl::PlanContainer(const Json& pod, const Json& 
   ContainerSpec spec;
   spec.argv = proc->argv;
   spec.programs = images::ProgramFiles(*catalog, container.value("image", ""), ro);
-  // The image's environment, then the container's (which wins), then HOSTNAME.
+  // The image's environment, then HOSTNAME, then the container's (which wins).
   std::map<std::string, std::string> seen;
   std::vector<std::string> order;
   auto put = [&](const std::string& k, const std::string& v) {
@@ -224,6 +224,9 @@ StatusOr<ContainerSpec> Agent::Impl::PlanContainer(const Json& pod, const Json& 
   }
   put("HOSTNAME", sb.host_network ? options.node_name : sb.hostname);
   for (const podspec::EnvVar& v : env->vars) put(v.name, v.value);
+  // As container runtimes do: HOME from the user's entry when nothing set it
+  // (containers run as root: /root, a fresh empty directory, container_spec.h).
+  if (!seen.count("HOME")) put("HOME", "/root");
   for (const std::string& k : order) spec.env.push_back(k + "=" + seen[k]);
   spec.working_dir = container.value("workingDir", "");
   if (spec.working_dir.empty()) spec.working_dir = proc->working_dir;

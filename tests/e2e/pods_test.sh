@@ -134,6 +134,8 @@ expect_eq "a container writes its own files" "x" "$OUT"
 [[ ! -e /etc/$MARK && ! -e /run/$MARK ]] && pass "container writes never reach the machine" ||
   fail "container writes never reach the machine" "/etc/$MARK or /run/$MARK exists on the machine"
 # The machine's private places are not the container's (issue 13, item 5).
+run kubectl exec multi-container -c sidecar -- sh -c 'echo "HOME=$HOME"'
+expect_eq "a container's HOME is /root, as a runtime sets it" "HOME=/root" "$OUT"
 run kubectl exec multi-container -c app -- sh -c 'ls -A /root | wc -l; ls -A /home | wc -l; wc -c </etc/shadow'
 expect_eq "a container's /root and /home are empty, /etc/shadow too" "0 0 0" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ *$//')"
 # ... which means something only if the machine's own /root has files (a .bashrc, say).
