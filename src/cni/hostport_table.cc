@@ -10,6 +10,7 @@
 #include "netlink/ip.h"
 #include "nft/readback.h"
 #include "nft/rule.h"
+#include "util/hash.h"
 
 namespace netkube::cni {
 
@@ -67,14 +68,7 @@ std::string ElementText(const json& j) {
 std::string HostportChain(const std::string& container_id) {
   std::string name = "container-" + container_id;
   if (ValidContainerId(container_id) && name.size() <= 200) return name;
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64
-  for (unsigned char c : container_id) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "container-h%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return "container-h" + Hex16(Fnv1a64(container_id));
 }
 
 StatusOr<HostportKey> KeyOf(const PortMapping& m) {

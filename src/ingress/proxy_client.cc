@@ -12,6 +12,7 @@
 
 #include "ingress/proxy_format.h"
 #include "util/log.h"
+#include "util/hash.h"
 
 namespace netkube::ingress {
 namespace {
@@ -43,14 +44,7 @@ std::string_view CookieValue(std::string_view header, std::string_view name) {
 }
 
 // The affinity cookie value of an endpoint: a hash of its address.
-std::string EndpointHash(const Endpoint& e) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : e.ip) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  h = (h ^ e.port) * 1099511628211ull;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+std::string EndpointHash(const Endpoint& e) { return Hex16(Fnv1a64(e.ip + ":" + std::to_string(e.port))); }
 
 bool ParseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, socklen_t* len) {
   std::memset(ss, 0, sizeof(*ss));

@@ -1,4 +1,5 @@
 #include "policy/compile.h"
+#include "util/hash.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -8,16 +9,7 @@
 namespace netkube::policy {
 namespace {
 
-std::string Hash16(const std::string& key) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+std::string Hash16(const std::string& key) { return Hex16(Fnv1a64(key)); }
 
 std::string SelectorKey(const std::optional<LabelSelector>& s) {
   return s ? "{" + s->Canonical() + "}" : "-";

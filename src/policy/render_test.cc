@@ -55,32 +55,32 @@ Snapshot SmallWorld() {
 constexpr char kGolden[] = R"(add table inet netkube-policy
 delete table inet netkube-policy
 add table inet netkube-policy
-add set inet netkube-policy cidrs-a05519249a0c6945 { type ipv4_addr; flags interval; }
+add set inet netkube-policy cidrs-a86ff2b2f0a465d3 { type ipv4_addr; flags interval; }
 add map inet netkube-policy egress-pods { type ipv4_addr : verdict; }
 add map inet netkube-policy ingress-pods { type ipv4_addr : verdict; }
-add map inet netkube-policy named-459107c64baca67a { type ipv4_addr . inet_proto . inet_service : verdict; }
-add set inet netkube-policy pods-ea21d94447166bfa { type ipv4_addr; }
+add map inet netkube-policy named-316b968acac482be { type ipv4_addr . inet_proto . inet_service : verdict; }
+add set inet netkube-policy pods-6f45ed65f0c5a63c { type ipv4_addr; }
 add chain inet netkube-policy egress-x/a
 add chain inet netkube-policy forward { type filter hook forward priority 0; policy accept; }
 add chain inet netkube-policy ingress-x/a
 add chain inet netkube-policy output { type filter hook output priority 0; policy accept; }
 add rule inet netkube-policy egress-x/a ip daddr 10.1.1.1 return
 add rule inet netkube-policy egress-x/a meta l4proto udp return
-add rule inet netkube-policy egress-x/a ip daddr . meta l4proto . th dport vmap @named-459107c64baca67a
+add rule inet netkube-policy egress-x/a ip daddr . meta l4proto . th dport vmap @named-316b968acac482be
 add rule inet netkube-policy egress-x/a counter drop
 add rule inet netkube-policy forward ct state established,related accept
 add rule inet netkube-policy forward ip saddr vmap @egress-pods
 add rule inet netkube-policy forward ip daddr vmap @ingress-pods
 add rule inet netkube-policy ingress-x/a ip saddr 10.1.1.1 accept
-add rule inet netkube-policy ingress-x/a ip saddr @cidrs-a05519249a0c6945 udp dport 53-55 accept
-add rule inet netkube-policy ingress-x/a ip saddr @pods-ea21d94447166bfa tcp dport 80 accept
+add rule inet netkube-policy ingress-x/a ip saddr @cidrs-a86ff2b2f0a465d3 udp dport 53-55 accept
+add rule inet netkube-policy ingress-x/a ip saddr @pods-6f45ed65f0c5a63c tcp dport 80 accept
 add rule inet netkube-policy ingress-x/a counter drop
 add rule inet netkube-policy output counter accept
-add element inet netkube-policy cidrs-a05519249a0c6945 { 10.2.0.0/24, 10.2.128.0/17, 10.2.16.0/20, 10.2.2.0/23, 10.2.32.0/19, 10.2.4.0/22, 10.2.64.0/18, 10.2.8.0/21 }
+add element inet netkube-policy cidrs-a86ff2b2f0a465d3 { 10.2.0.0/24, 10.2.128.0/17, 10.2.16.0/20, 10.2.2.0/23, 10.2.32.0/19, 10.2.4.0/22, 10.2.64.0/18, 10.2.8.0/21 }
 add element inet netkube-policy egress-pods { 10.1.1.1 : jump egress-x/a }
 add element inet netkube-policy ingress-pods { 10.1.1.1 : jump ingress-x/a }
-add element inet netkube-policy named-459107c64baca67a { 10.1.1.1 . tcp . 8080 : return, 10.1.2.2 . tcp . 8080 : return, 10.1.2.3 . tcp . 9090 : return }
-add element inet netkube-policy pods-ea21d94447166bfa { 10.1.2.2, 10.1.2.3 }
+add element inet netkube-policy named-316b968acac482be { 10.1.1.1 . tcp . 8080 : return, 10.1.2.2 . tcp . 8080 : return, 10.1.2.3 . tcp . 9090 : return }
+add element inet netkube-policy pods-6f45ed65f0c5a63c { 10.1.2.2, 10.1.2.3 }
 )";
 
 TEST(RenderTest, GoldenSmallTable) {
