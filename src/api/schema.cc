@@ -1,5 +1,7 @@
 #include "api/schema.h"
 
+#include "api/descriptions.h"
+
 #include <nlohmann/json.hpp>
 
 #include "util/log.h"
@@ -100,6 +102,19 @@ const Field* TypeDef::FindTag(int tag) const {
   return nullptr;
 }
 
+void Schema::Describe(const std::vector<FieldDescription>& descriptions) {
+  for (const FieldDescription& d : descriptions) {
+    auto it = types_.find(d.type);
+    if (it == types_.end()) continue;
+    if (d.field.empty()) {
+      it->second.description = std::string(d.text);
+      continue;
+    }
+    for (Field& f : it->second.fields)
+      if (!f.embedded && f.name == d.field) f.description = std::string(d.text);
+  }
+}
+
 const TypeDef* Schema::Find(std::string_view name) const {
   auto it = types_.find(name);
   return it == types_.end() ? nullptr : &it->second;
@@ -153,6 +168,7 @@ const Schema& Schema::Get() {
     if (!Parse(kSchemaJson, s, &error)) {
       LOG_FATAL << "the built-in API schema (schema.gen.json) is corrupt: " << error;
     }
+    s->Describe(FieldDescriptions());
     return s;
   }();
   return *schema;

@@ -71,6 +71,8 @@ struct TypeDef {
   const Field* FindTag(int tag) const;
 };
 
+struct FieldDescription;  // descriptions.h
+
 class Schema {
  public:
   // The built-in schema. Aborts at start-up if the embedded data is corrupt.
@@ -82,6 +84,9 @@ class Schema {
 
   // Builds a schema from schema.gen.json text. Exposed for tests.
   static bool Parse(std::string_view json_text, Schema* out, std::string* error);
+  // Sets the descriptions (descriptions.h) on the types and fields they name;
+  // names not in the schema are skipped (a test checks there are none).
+  void Describe(const std::vector<FieldDescription>& descriptions);
 
  private:
   std::map<std::string, TypeDef, std::less<>> types_;

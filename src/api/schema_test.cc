@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/descriptions.h"
 #include "api/kinds.h"
 
 namespace netkube::api {
@@ -164,4 +165,19 @@ TEST(SchemaTest, ParseSmallSchema) {
 }
 
 }  // namespace
+
+TEST(SchemaDescriptions, EveryDescriptionNamesAFieldAndIsServed) {
+  const Schema& schema = Schema::Get();
+  for (const FieldDescription& d : FieldDescriptions()) {
+    const TypeDef* t = schema.Find(d.type);
+    ASSERT_NE(t, nullptr) << d.type;
+    if (d.field.empty()) continue;
+    const Field* f = t->FindField(d.field);
+    ASSERT_NE(f, nullptr) << d.type << "." << d.field;
+    EXPECT_EQ(f->description, d.text) << d.type << "." << d.field;
+  }
+  const Field* path_type = schema.Find("io.k8s.api.networking.v1.HTTPIngressPath")->FindField("pathType");
+  EXPECT_NE(path_type->description.find("Exact"), std::string::npos);
+}
+
 }  // namespace netkube::api

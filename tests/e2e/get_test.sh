@@ -194,6 +194,13 @@ expect_match "explain: name is required" "$OUT" $'\n  name\t<string> -required-'
 expect_ok "explain deploy.spec.replicas" kubectl explain deploy.spec.replicas
 expect_contains "explain deploy.spec.replicas" "$OUT" "FIELD: replicas <integer>"
 expect_fail "explain of a missing field" 'field "nope" does not exist' kubectl explain pods.spec.nope
+# The networking fields a learner reads carry descriptions of netkube's own (issue 13, item 8).
+expect_ok "explain ingress...pathType" kubectl explain ingress.spec.rules.http.paths.pathType
+expect_match "  ... says how Prefix matches" "$OUT" 'element[[:space:]]+by[[:space:]]+element'
+expect_ok "explain service.spec.externalTrafficPolicy" kubectl explain service.spec.externalTrafficPolicy
+expect_match "  ... says what Local keeps" "$OUT" 'keeping[[:space:]]+the[[:space:]]+client'
+expect_ok "explain networkpolicy.spec.podSelector" kubectl explain networkpolicy.spec.podSelector
+expect_contains "  ... says a selected pod is isolated" "$OUT" "isolated"
 for v in 1.27 1.29; do
   k=/usr/lib/google-cloud-sdk/bin/kubectl.$v
   [[ -x $k ]] || continue
