@@ -16,6 +16,7 @@ void AddAgentCommand(CLI::App& app, int* rc);     // agent (agent_cmd.cc)
 void AddDnsCommand(CLI::App& app, int* rc);       // dns: the cluster DNS server (dns_cmd.cc)
 void AddIngressCommand(CLI::App& app, int* rc);   // ingress: the ingress controller (ingress_cmd.cc)
 void AddServiceCommand(CLI::App& app, int* rc);   // service NAME --url (service_cmd.cc)
+void AddNodeCommand(CLI::App& app, int* rc);      // node exec NODE [-- CMD] (node_cmd.cc)
 void AddImageCommands(CLI::App& app, int* rc);    // the built-in images' programs (image_cmd.cc)
 void AddVersionCommand(CLI::App& app, int* rc);   // version (main.cc)
 

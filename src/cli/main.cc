@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   netkube::cli::AddDnsCommand(app, &rc);
   netkube::cli::AddIngressCommand(app, &rc);
   netkube::cli::AddServiceCommand(app, &rc);
+  netkube::cli::AddNodeCommand(app, &rc);
   netkube::cli::AddImageCommands(app, &rc);
   netkube::cli::AddVersionCommand(app, &rc);
   CLI11_PARSE(app, argc, argv);

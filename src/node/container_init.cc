@@ -2,6 +2,7 @@
 // filesystem view and execs the container's program (see container_spec.h).
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -253,6 +254,9 @@ int ContainerInitMain(const std::string& spec_file) {
   const ContainerSpec& spec = *parsed;
   std::string err;
   setsid();
+  // A TTY container (its console's terminal on stdin) gets it as its
+  // controlling terminal, so an interactive shell has job control.
+  if (isatty(STDIN_FILENO)) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
   if (!EnterNamespace(spec.netns_path, CLONE_NEWNET, &err)) return Fail(err);
   if (!EnterNamespace(spec.uts_path, CLONE_NEWUTS, &err)) return Fail(err);
   if (spec.isolate_fs) {

@@ -20,6 +20,9 @@ msg=$(kubectl get node "$C-worker" -o jsonpath='{.status.conditions[?(@.type=="R
 expect_contains "kubelet's reason" "$msg" "cni plugin not initialized"
 expect_eq "no CNI configuration on the node" "" \
   "$(ls "$NETKUBE_STATE_DIR/clusters/$C/nodes/$C-worker/etc/cni/net.d" 2>/dev/null)"
+# As the lab does on a kind node (`docker exec -it kind-worker ls /etc/cni/net.d`).
+run "$NETKUBE" node exec worker --name "$C" -- ls /etc/cni/net.d
+expect_eq "netkube node exec worker -- ls /etc/cni/net.d: empty before the plugin" "0 " "$RC $OUT"
 
 kubectl run cyberdyne-frontend --image=nginx --overrides="$(on_node "$C-worker")" >/dev/null
 kubectl run testclient --image=curlimages/curl --overrides="$(on_node "$C-control-plane")" \
@@ -38,6 +41,12 @@ run kubectl get pods --all-namespaces
 expect_contains "netkube-cni pods listed" "$OUT" "netkube-cni-"
 expect_contains "CNI config installed on the node" \
   "$(ls "$NETKUBE_STATE_DIR/clusters/$C/nodes/$C-worker/etc/cni/net.d")" "netkube"
+run "$NETKUBE" node exec worker --name "$C" -- ls /etc/cni/net.d
+expect_eq "netkube node exec worker -- ls /etc/cni/net.d: the plugin's conflist" "10-netkube.conflist" "$OUT"
+run "$NETKUBE" node exec "$C-worker" --name "$C" -- sh -c 'ip -4 -o addr show cni0 | grep -c 10.244.1.1/24'
+expect_eq "  ... inside the node's network namespace (its cni0)" "1" "$OUT"
+[[ ! -e /etc/cni/net.d/10-netkube.conflist ]] && pass "  ... without touching the machine's /etc/cni" ||
+  fail "node exec leaves the machine's /etc/cni alone" "/etc/cni/net.d/10-netkube.conflist exists on the machine"
 
 FRONT=$(pod_ip cyberdyne-frontend)
 expect_match "frontend IP in the worker's podCIDR" "$FRONT" '^10\.244\.1\.'
