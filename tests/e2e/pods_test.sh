@@ -145,6 +145,11 @@ else echo "note: the machine's /root is empty here, so the empty-/root check sho
 [[ -s /etc/shadow ]] && pass "  ... the machine's /etc/shadow is untouched" || fail "the machine's /etc/shadow is untouched" "it is empty"
 run timeout 60 kubectl run tmp --image=busybox --restart=Never -it --rm -- wget "$ECHO_IP:8080" --timeout=5 --tries=1 -O-
 expect_contains "run -it --rm prints the echoserver answer" "$OUT" "Hostname: echo"
+# An interactive shell under a real pseudo-terminal has job control (issue 13, item 4).
+OUT=$( (sleep 4; echo 'echo MARK-$((20+22))'; sleep 1; echo exit; sleep 1) |
+  timeout 60 script -qfc "kubectl run ttyshell --image=busybox --restart=Never -it --rm -- sh" /dev/null 2>&1 | tr -d '\r')
+expect_contains "kubectl run -it -- sh under a pty runs the typed command" "$OUT" "MARK-42"
+expect_not_contains "  ... with job control (no 'can't access tty')" "$OUT" "job control turned off"
 wait_for "tmp deleted" 100 bash -c "! kubectl get pod tmp >/dev/null 2>&1"
 expect_fail "tmp is gone" 'not found' kubectl get pod tmp
 
