@@ -1,7 +1,9 @@
 #include "ingress/http1.h"
 
 #include <cstring>
+
 #include "util/strings.h"
+#include "util/url.h"
 
 namespace netkube::ingress {
 namespace {
@@ -95,13 +97,6 @@ bool ParseVersion(std::string_view v, int* minor) {
   return true;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 bool NormalizePath(std::string_view raw, std::string* out) {
@@ -118,20 +113,7 @@ bool NormalizePath(std::string_view raw, std::string* out) {
     return true;
   }
   std::string decoded;
-  decoded.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '%') {
-      decoded.push_back(raw[i]);
-      continue;
-    }
-    if (i + 2 >= raw.size()) return false;
-    int hi = Hex(raw[i + 1]), lo = Hex(raw[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    char c = static_cast<char>(hi * 16 + lo);
-    if (c == 0) return false;
-    decoded.push_back(c);
-    i += 2;
-  }
+  if (!PercentDecode(raw, false, &decoded) || decoded.find('\0') != std::string::npos) return false;
   if (decoded.empty() || decoded[0] != '/') decoded.insert(decoded.begin(), '/');
   // Segments, resolving "." and ".."; a path whose last segment is "",
   // "." or ".." ends with '/'.
