@@ -1,5 +1,6 @@
 // The proxy's moving parts, shared by proxy.cc (threads, listeners),
-// proxy_client.cc (one client connection and its requests) and
+// proxy_client.cc, proxy_request.cc and proxy_exchange.cc (one client
+// connection and its requests) and
 // proxy_upstream.cc (backend connections and their keep-alive pool).
 //
 // Ownership: a Worker owns its ClientConns, and the UpstreamConns they use or
