@@ -46,3 +46,20 @@ bench_cleanup() {
   for pid in "${PIDS[@]}"; do stop "$pid"; done
   if [[ "${BENCH_KEEP_TMP:-0}" == 1 ]]; then echo "$1: kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
+# start_api_server NAME: `$NETKUBE server` on 127.0.0.1:16443 (memory store, no
+# controllers) with its data under $TMP/server; waits for /readyz and sets
+# SERVER_PID (added to PIDS) and KC (its admin kubeconfig). Exits naming NAME
+# when the server dies first.
+start_api_server() {
+  mkdir -p "$TMP/server"
+  "$NETKUBE" server --data-dir "$TMP/server" --listen 127.0.0.1:16443 --datastore memory --no-controllers \
+    >"$TMP/server.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  KC="$TMP/server/admin.kubeconfig"
+  for _ in $(seq 300); do
+    [[ -s "$KC" ]] && kubectl --kubeconfig "$KC" --request-timeout=2s get --raw /readyz >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$1: netkube server exited:" >&2; tail -20 "$TMP/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}

@@ -63,7 +63,7 @@ for tool in dnsperf dig knotd nsd taskset; do
 done
 [[ -x "$LOADER" ]] || { echo "dns_bench: $LOADER is missing; build dns_loader" >&2; exit 1; }
 
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup, start_api_server
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netkube-dns-bench.XXXXXX")
 PIDS=()
 trap "bench_cleanup dns_bench" EXIT
@@ -105,17 +105,7 @@ fi
 KUBECONFIG_ARG=()
 SERVER_PID=""
 if [[ $HAVE_NETKUBE == 1 ]]; then
-  mkdir -p "$TMP/server"
-  "$NETKUBE" server --data-dir "$TMP/server" --listen 127.0.0.1:16443 --datastore memory --no-controllers \
-    >"$TMP/server.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  KC="$TMP/server/admin.kubeconfig"
-  for _ in $(seq 300); do
-    [[ -s "$KC" ]] && kubectl --kubeconfig "$KC" --request-timeout=2s get --raw /readyz >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "dns_bench: netkube server exited:" >&2; tail -20 "$TMP/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  start_api_server dns_bench
   KUBECONFIG_ARG=(--kubeconfig "$KC")
 else
   PODS=0

@@ -58,7 +58,7 @@ for tool in wrk h2load nginx haproxy openssl kubectl python3; do
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup
+source "$ROOT/bench/report_lib.sh"  # say, field, ratio, verdict, goal_row, load_note, stop, bench_cleanup, start_api_server
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netkube-ingress-bench.XXXXXX")
 chmod 755 "$TMP"
 PIDS=()
@@ -148,17 +148,8 @@ if [[ " $PROXIES " == *" netkube "* ]]; then
 fi
 KC=""
 if [[ $HAVE_NETKUBE == 1 ]]; then
-  mkdir -p "$TMP/server" "$TMP/creds"
-  "$NETKUBE" server --data-dir "$TMP/server" --listen 127.0.0.1:16443 --datastore memory --no-controllers \
-    >"$TMP/server.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  KC="$TMP/server/admin.kubeconfig"
-  for _ in $(seq 300); do
-    [[ -s "$KC" ]] && kubectl --kubeconfig "$KC" --request-timeout=2s get --raw /readyz >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "ingress_bench: netkube server exited:" >&2; tail -20 "$TMP/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  mkdir -p "$TMP/creds"
+  start_api_server ingress_bench
   kc() { kubectl --kubeconfig "$KC" config view --raw --minify -o jsonpath="$1"; }
   kc '{.clusters[0].cluster.server}' >"$TMP/creds/server.txt"
   kc '{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$TMP/creds/ca.crt"

@@ -47,6 +47,15 @@ pod_phase() { [[ "$(kubectl get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/nu
 wait_pod_phase() { wait_for "pod $1 $2" "${3:-300}" pod_phase "$1" "$2"; }
 wait_ready() { kubectl wait --for=condition=Ready --timeout=60s "${@/#/pod/}" >/dev/null; }
 
+# read_nodes: NODES (names, in the API's order) and NODE_IP[name] (InternalIP).
+read_nodes() {
+  mapfile -t NODES < <(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
+  declare -gA NODE_IP
+  local n
+  for n in "${NODES[@]}"; do
+    NODE_IP[$n]=$(kubectl get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+  done
+}
 # on_node NODE: kubectl run --overrides that pins a pod to NODE.
 on_node() { printf '{"spec":{"nodeName":"%s"}}' "$1"; }
 

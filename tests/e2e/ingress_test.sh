@@ -29,11 +29,7 @@ C=ig$$
 C=${C:0:12}
 cluster_up "$C" --nodes 3
 
-mapfile -t NODES < <(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
-declare -A NODE_IP
-for n in "${NODES[@]}"; do
-  NODE_IP[$n]=$(kubectl get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
-done
+read_nodes
 NIP=$("$NETKUBE" ip --name "$C")
 WIP=${NODE_IP[$C-worker]}
 log "nodes: $(for n in "${NODES[@]}"; do printf '%s=%s ' "$n" "${NODE_IP[$n]}"; done); netkube ip: $NIP"

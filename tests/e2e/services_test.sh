@@ -21,11 +21,7 @@ C=sv$$
 C=${C:0:12}
 cluster_up "$C" --nodes 3
 
-mapfile -t NODES < <(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
-declare -A NODE_IP
-for n in "${NODES[@]}"; do
-  NODE_IP[$n]=$(kubectl get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
-done
+read_nodes
 log "nodes: $(for n in "${NODES[@]}"; do printf '%s=%s ' "$n" "${NODE_IP[$n]}"; done)"
 
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
