@@ -16,6 +16,16 @@
 #include "util/log.h"
 
 namespace netkube::ingress {
+namespace {
+
+// The method label of a request: a known method, else "OTHER".
+std::string_view MetricMethod(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
+    if (m == known) return known;
+  return "OTHER";
+}
+
+}  // namespace
 
 ClientConn::ClientConn(Worker* w, int fd, SSL* ssl, const sockaddr_storage& peer, int listener_port)
     : w_(w), peer_(peer), listener_port_(listener_port) {
@@ -337,11 +347,13 @@ void ClientConn::RecordRequest() {
   // The series of the previous request on this connection is reused when
   // the labels are the same (keep-alive clients mostly repeat themselves):
   // no label strings built, no map lookup. Series live as long as the shard.
-  std::string_view method = method_.size() <= 16 ? std::string_view(method_) : std::string_view("OTHER");
+  // Labels come from the route table and a fixed method list, never from
+  // free request text, so clients cannot grow the series without bound.
+  std::string_view method = MetricMethod(method_);
   SeriesCache& c = series_cache_;
   uint64_t generation = table_ ? table_->generation : 0;
-  if (!c.series || c.table != table_.get() || c.generation != generation || c.route != route_ || c.backend != backend_ || c.status != status_ ||
-      c.method != method || c.host != host_) {
+  if (!c.series || c.table != table_.get() || c.generation != generation || c.route != route_ ||
+      c.backend != backend_ || c.status != status_ || c.method != method || c.vhost != vhost_) {
     RequestLabels labels;
     if (route_) {
       labels.ns = route_->ingress_ns;
@@ -349,13 +361,12 @@ void ClientConn::RecordRequest() {
       labels.path = route_->path;
       if (backend_) labels.service = backend_->service;
     }
-    labels.host = host_;
+    labels.host = vhost_ && !vhost_->host.empty() ? vhost_->host : "_";
     labels.method = method;
     labels.status = status_;
     ProxyStats::Shard& shard = sh.stats->shard(w_->index());
     std::lock_guard<std::mutex> lock(shard.mu);
-    c = SeriesCache{table_.get(), generation, route_, backend_, status_, std::string(method), host_,
-                    &shard.series[labels]};
+    c = SeriesCache{table_.get(), generation, route_, backend_, status_, vhost_, method, &shard.series[labels]};
   }
   std::lock_guard<std::mutex> lock(sh.stats->shard(w_->index()).mu);
   ProxyStats::Series& series = *c.series;

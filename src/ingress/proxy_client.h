@@ -78,6 +78,7 @@ class ClientConn : public Handler {
   // The current request.
   std::shared_ptr<const RouteTable> table_;  // keeps route_ and backend_ alive
   const Route* route_ = nullptr;
+  const VirtualHost* vhost_ = nullptr;  // the matched virtual host (metrics label)
   const Backend* backend_ = nullptr;
   bool canary_ = false;
   std::string method_, target_, path_, host_, user_agent_, referer_, request_id_;
@@ -120,7 +121,8 @@ class ClientConn : public Handler {
     const Route* route = nullptr;
     const Backend* backend = nullptr;
     int status = 0;
-    std::string method, host;
+    const VirtualHost* vhost = nullptr;
+    std::string_view method;  // one of the known methods (a static string)
     ProxyStats::Series* series = nullptr;
   } series_cache_;
 };

@@ -100,6 +100,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   attempts_ = 0;
   canary_ = false;
   route_ = nullptr;
+  vhost_ = nullptr;
   backend_ = nullptr;
   if (table_ != w_->CurrentTable()) table_ = w_->CurrentTable();
   // The origin form of the target (an absolute-form "http://h/p?q" is sent
@@ -115,6 +116,7 @@ void ClientConn::StartRequest(const RequestHead& head) {
   if (!NormalizePath(head.path, &path_)) return local(400, {}, "invalid request path");
   if (!table_) return local(503, {}, "no routes yet");
   MatchResult m = Match(*table_, host_, path_);
+  vhost_ = m.vhost;
   route_ = m.route;
   if (!route_) return local(404, {}, "no route");
   const RouteOptions& o = route_->options;

@@ -547,5 +547,25 @@ TEST_F(ProxyTest, SlowClientsAndBadUpstreams) {
   EXPECT_EQ(Body(e.Request("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")), "A /ok h 127.0.0.1");
 }
 
+TEST_F(ProxyTest, MetricLabelsComeFromTheRouteTableNotTheRequest) {
+  Backend a("A");
+  auto t = std::make_shared<RouteTable>();
+  Add(t.get(), "", "/", PathType::kPrefix, "a", &a);
+  proxy_->SetRoutes(t);
+  Client c(http_port_);
+  for (int i = 0; i < 20; ++i) {
+    std::string r = c.Request("GET / HTTP/1.1\r\nHost: random" + std::to_string(i) + ".example\r\n\r\n");
+    ASSERT_NE(r.find("200 OK"), std::string::npos) << r;
+  }
+  c.Request("FROB / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string m = proxy_->stats().Render();
+  size_t series = 0;
+  for (size_t at = 0; (at = m.find("\nnginx_ingress_controller_requests{", at)) != std::string::npos; ++at) ++series;
+  EXPECT_EQ(series, 2u) << m;  // GET and OTHER, both on host "_"
+  EXPECT_NE(m.find("host=\"_\",ingress=\"ing\",method=\"GET\""), std::string::npos) << m;
+  EXPECT_NE(m.find("method=\"OTHER\""), std::string::npos) << m;
+  EXPECT_EQ(m.find("random"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace netkube::ingress
